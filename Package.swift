@@ -1,0 +1,39 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Lake",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lake", targets: ["lake"]),
+        .library(name: "LakeKit", targets: ["LakeKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // SHA-256 from the system's OpenSSL libcrypto: it uses the CPU's SHA instructions and
+        // costs nothing to build (swift-crypto would add minutes to every clean build).
+        .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+        // Linux calls Swift cannot reach directly (syncfs, FICLONE, copy_file_range).
+        .target(name: "CLakeSys"),
+        .target(name: "LakeCore", dependencies: ["CCrypto"]),
+        .target(name: "LakeStore", dependencies: ["LakeCore", "CLakeSys"]),
+        .target(name: "LakeCatalog", dependencies: [
+            "LakeCore", "LakeStore", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "LakeKit", dependencies: ["LakeCore", "LakeStore", "LakeCatalog"]),
+        .target(name: "LakeCLI", dependencies: [
+            "LakeKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "lake", dependencies: ["LakeCLI"]),
+        .target(name: "LakeTestSupport", dependencies: ["LakeKit"], path: "Tests/LakeTestSupport"),
+        .testTarget(name: "LakeCoreTests", dependencies: ["LakeCore", "LakeTestSupport"]),
+        .testTarget(name: "LakeStoreTests", dependencies: ["LakeStore", "LakeTestSupport"]),
+        .testTarget(name: "LakeCatalogTests", dependencies: ["LakeCatalog", "LakeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "LakeKitTests", dependencies: ["LakeKit", "LakeTestSupport"]),
+        .testTarget(name: "LakeCLITests", dependencies: ["LakeTestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

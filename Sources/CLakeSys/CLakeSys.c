@@ -1,0 +1,36 @@
+#define _GNU_SOURCE
+#include "CLakeSys.h"
+#include <unistd.h>
+#include <sys/ioctl.h>
+#ifdef __linux__
+#include <linux/fs.h>
+#endif
+
+int lake_syncfs(int fd) {
+#ifdef __linux__
+    return syncfs(fd);
+#else
+    (void)fd;
+    sync();
+    return 0;
+#endif
+}
+
+int lake_reflink(int src, int dst) {
+#ifdef FICLONE
+    return ioctl(dst, FICLONE, src);
+#else
+    (void)src; (void)dst;
+    return -1;
+#endif
+}
+
+ssize_t lake_copy_range(int src, int64_t src_off, int dst, int64_t dst_off, size_t len) {
+#ifdef __linux__
+    loff_t in = src_off, out = dst_off;
+    return copy_file_range(src, &in, dst, &out, len, 0);
+#else
+    (void)src; (void)src_off; (void)dst; (void)dst_off; (void)len;
+    return -1;
+#endif
+}

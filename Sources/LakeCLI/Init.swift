@@ -1,0 +1,19 @@
+import ArgumentParser
+import LakeKit
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a lake (.lake/) in DIR, the current directory by default.")
+
+    @Argument(help: "The directory to hold .lake/ (made if missing).")
+    var dir: String = "."
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let (lake, created) = try Lake.initialize(in: dir)
+        struct Result: Encodable { var lake: String; var created: Bool }
+        if global.json { return try Output.json(Result(lake: lake.directory, created: created)) }
+        if global.quiet { return }
+        Output.line(created ? "Initialized empty lake in \(lake.directory)" : "A lake exists in \(lake.directory); nothing changed")
+    }
+}

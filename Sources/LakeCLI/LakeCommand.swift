@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import LakeCore
+import LakeKit
+
+/// The `lake` command tree. `main.swift` calls `LakeCommand.runMain()`.
+public struct LakeCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "lake",
+        abstract: "Keep pipeline artifacts as immutable, content-addressed snapshots with a SQLite catalog.",
+        discussion: """
+            Exit codes: 0 ok, 1 error, 2 usage, 3 gate failed, 4 not found, 5 conflict (expectation or lock), 6 corruption found.
+            TARGET: sha256:<hex> or a unique hex prefix (8+ digits), DATASET@N, DATASET@latest, REF, REF@{N}; \
+            a bare name is a ref when one exists, else the dataset's latest version; ref: and dataset: force either.
+            """,
+        version: "0.1.0",
+        subcommands: [Init.self, Commit.self, Ls.self, Log.self, Show.self, Cat.self, Checkout.self, Refs.self,
+                      Promote.self, Rollback.self, Fsck.self])
+
+    public init() {}
+
+    /// Parses `arguments`, runs the command and returns the exit code (docs/cli.md).
+    public static func runMain(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch let failure as LakeFailure {
+            Output.error("\(failure)")
+            return failure.category.rawValue
+        } catch let exit as ExitCode {
+            return exit.rawValue
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                return 0
+            }
+            Output.error(fullMessage(for: error).replacingOccurrences(of: "Error: ", with: ""))
+            // ArgumentParser's own failures are the caller's words: usage (2), not EX_USAGE (64).
+            return code == .validationFailure ? ErrorCategory.usage.rawValue : ErrorCategory.failure.rawValue
+        }
+    }
+}
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The lake: a .lake directory or the directory holding one (else $LAKE_DIR, else the nearest .lake/ upwards).", valueName: "PATH"))
+    var lake: String?
+
+    @Flag(name: .long, help: "Print machine-readable JSON.")
+    var json = false
+
+    @Flag(name: .long, help: "Print nothing but errors and requested data.")
+    var quiet = false
+
+    func openLake() throws -> Lake {
+        try Lake.open(Lake.locate(explicit: lake))
+    }
+}
+
+/// Rendering helpers: the only place that writes to stdout and stderr.
+enum Output {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("lake: error: \(message)\n".utf8))
+    }
+
+    static func line(_ text: String = "") {
+        print(text)
+    }
+
+    static func json<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// Columns padded to their widest cell; the last column is not padded.
+    static func table(_ header: [String], _ rows: [[String]]) {
+        let all = [header] + rows
+        let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
+        for row in all {
+            let cells = row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }
+            print(cells.joined(separator: "  "))
+        }
+    }
+
+    /// `1.2 MiB`.
+    static func bytes<N: BinaryInteger>(_ n: N) -> String {
+        var value = Double(n)
+        for unit in ["B", "KiB", "MiB", "GiB", "TiB"] {
+            if value < 1024 || unit == "TiB" { return unit == "B" ? "\(n) B" : String(format: "%.1f %@", value, unit) }
+            value /= 1024
+        }
+        return "\(n) B"
+    }
+
+    static func short(_ id: String) -> String {
+        String(id.dropFirst(ObjectID.scheme.count).prefix(12))
+    }
+}

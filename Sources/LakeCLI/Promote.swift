@@ -1,0 +1,64 @@
+import ArgumentParser
+import LakeCatalog
+import LakeCore
+import LakeKit
+
+struct Promote: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Move (or create) a ref to point at a snapshot; the move is logged.",
+        discussion: "With --expect, the move happens only if the ref still points at that TARGET (or does not exist, for 'none'); otherwise nothing changes and the exit code is 5.")
+
+    @Argument(help: "The ref, e.g. field/_current/MERGED.")
+    var ref: String
+
+    @Argument(help: "TARGET.")
+    var target: String
+
+    @Option(help: ArgumentHelp("Where the ref must point now: a TARGET, or 'none' for a new ref.", valueName: "TARGET|none"))
+    var expect: String?
+
+    @Option(name: .shortAndLong, help: "Why it moves.")
+    var message: String?
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        do { _ = try RefName(ref) } catch let e as CoreError { throw ValidationError(e.description) }
+    }
+
+    func run() throws {
+        let move = try global.openLake().promote(RefName(ref), to: target, expect: expect, message: message)
+        try RefMoveOutput.render(move, ref: ref, global: global)
+    }
+}
+
+struct Rollback: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Move a ref back to where it pointed before its last move; logged as a move.")
+
+    @Argument(help: "The ref.")
+    var ref: String
+
+    @Option(name: .shortAndLong, help: "Why it moves back.")
+    var message: String?
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        do { _ = try RefName(ref) } catch let e as CoreError { throw ValidationError(e.description) }
+    }
+
+    func run() throws {
+        let move = try global.openLake().rollback(RefName(ref), message: message)
+        try RefMoveOutput.render(move, ref: ref, global: global)
+    }
+}
+
+enum RefMoveOutput {
+    static func render(_ move: RefMove?, ref: String, global: GlobalOptions) throws {
+        struct Result: Encodable { var ref: String; var moved: Bool; var move: RefMove? }
+        if global.json { return try Output.json(Result(ref: ref, moved: move != nil, move: move)) }
+        if global.quiet { return }
+        guard let move else { return Output.line("\(ref) already points there; nothing changed") }
+        Output.line("\(move.action == "rollback" ? "rolled back" : "promoted") \(move.ref): \(move.from ?? "(new)") -> \(move.to)")
+    }
+}

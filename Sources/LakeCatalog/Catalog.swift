@@ -1,0 +1,351 @@
+import Foundation
+import GRDB
+import LakeCore
+import LakeStore
+
+/// The SQLite catalog of one lake (`catalog.sqlite`, WAL mode): datasets, snapshots and their
+/// files, versions, refs and the ref log. An index over the objects, not the only copy of truth.
+///
+/// ```swift
+/// let catalog = try Catalog(path: lakeDir + "/catalog.sqlite")
+/// let datasets = try catalog.datasets()
+/// ```
+public final class Catalog: @unchecked Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (and creates or migrates) the catalog. A catalog with migrations this binary does
+    /// not know is refused.
+    public init(path: String) throws {
+        self.path = path
+        var config = Configuration()
+        config.busyMode = .timeout(60)
+        config.foreignKeysEnabled = true
+        config.label = "lake-catalog"
+        pool = try CatalogError.wrap { try DatabasePool(path: path, configuration: config) }
+        let migrator = Self.migrator
+        try CatalogError.wrap {
+            let (superseded, complete) = try pool.read { db in
+                (try migrator.hasBeenSuperseded(db), try migrator.hasCompletedMigrations(db))
+            }
+            if superseded {
+                let unknown = try pool.read { db in try migrator.appliedIdentifiers(db).subtracting(migrator.migrations) }
+                throw CatalogError.newerSchema(path: path, unknown: unknown.sorted())
+            }
+            if !complete { try migrator.migrate(pool) }
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        for (id, sql) in CatalogSQL.migrations {
+            m.registerMigration(id) { db in try db.execute(sql: sql) }
+        }
+        return m
+    }
+
+    /// Identifiers of the migrations this binary applies, in order.
+    public static var migrationIdentifiers: [String] { CatalogSQL.migrations.map(\.0) }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try CatalogError.wrap { try pool.read(body) }
+    }
+
+    /// One IMMEDIATE transaction: it takes SQLite's write lock at its start, so two writers
+    /// never both read a state that one of them is about to change.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try CatalogError.wrap {
+            try pool.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        }
+    }
+
+    // MARK: Datasets and versions
+
+    public func datasets() throws -> [DatasetSummary] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM dataset_summary ORDER BY dataset").map {
+                DatasetSummary(name: $0["dataset"], kind: $0["kind"], versions: $0["versions"],
+                               latestVersion: $0["latest_version"], latestSnapshot: $0["latest_snapshot"],
+                               latestBytes: $0["latest_bytes"], createdAt: $0["created_at"])
+            }
+        }
+    }
+
+    public func datasetKind(_ name: DatasetName) throws -> Kind? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT kind FROM datasets WHERE name = ?", arguments: [name.rawValue])
+        }.flatMap(Kind.init(rawValue:))
+    }
+
+    /// Versions of a dataset, oldest first.
+    public func versions(of name: DatasetName) throws -> [VersionRecord] {
+        let rows = try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM version_details WHERE dataset = ? ORDER BY version", arguments: [name.rawValue])
+        }
+        if rows.isEmpty, try datasetKind(name) == nil { throw CatalogError.datasetNotFound(name.rawValue) }
+        return rows.map(Self.version)
+    }
+
+    /// Version `number` of a dataset, or its latest when `number` is nil.
+    public func version(of name: DatasetName, number: Int?) throws -> VersionRecord {
+        let all = try versions(of: name)
+        guard let number else {
+            guard let last = all.last else { throw CatalogError.versionNotFound(dataset: name.rawValue, version: 1, latest: nil) }
+            return last
+        }
+        guard let v = all.first(where: { $0.version == number }) else {
+            throw CatalogError.versionNotFound(dataset: name.rawValue, version: number, latest: all.last?.version)
+        }
+        return v
+    }
+
+    /// The versions that hold a snapshot.
+    public func versions(holding snapshot: SnapshotID) throws -> [VersionRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM version_details WHERE snapshot_id = ? ORDER BY dataset, version",
+                             arguments: [snapshot.description]).map(Self.version)
+        }
+    }
+
+    static func version(_ r: Row) -> VersionRecord {
+        VersionRecord(dataset: r["dataset"], kind: r["kind"], version: r["version"], snapshot: r["snapshot_id"],
+                      createdAt: r["created_at"], message: r["message"], source: r["source"], sourcePath: r["source_path"],
+                      files: r["file_count"], bytes: r["bytes"], rows: r["rows"])
+    }
+
+    // MARK: Snapshots
+
+    public func hasSnapshot(_ id: SnapshotID) throws -> Bool {
+        try read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshots WHERE id = ?)", arguments: [id.description]) ?? false }
+    }
+
+    /// Snapshots whose hex starts with `prefix`.
+    public func snapshots(withPrefix prefix: String) throws -> [SnapshotID] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM snapshots WHERE id >= ? AND id < ? ORDER BY id LIMIT 20",
+                                arguments: ["sha256:" + prefix, "sha256:" + prefix + "g"])
+        }.compactMap { try? SnapshotID(parsing: $0) }
+    }
+
+    public func allSnapshots() throws -> [SnapshotID] {
+        try read { db in try String.fetchAll(db, sql: "SELECT id FROM snapshots ORDER BY id") }.compactMap { try? SnapshotID(parsing: $0) }
+    }
+
+    public func files(of snapshot: SnapshotID) throws -> [FileRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT path, mode, size, object_id, rows FROM files WHERE snapshot_id = ?",
+                             arguments: [snapshot.description]).map {
+                FileRecord(path: $0["path"], mode: $0["mode"], size: $0["size"], object: $0["object_id"], rows: $0["rows"])
+            }.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        }
+    }
+
+    // MARK: Committing
+
+    /// Records a snapshot as the next version of `dataset` in one transaction, unless the
+    /// dataset's latest version holds it already. The manifest's objects must be durable.
+    ///
+    /// - Parameters:
+    ///   - kind: the dataset's kind; nil keeps the existing kind (or `other` for a new dataset).
+    ///   - cacheRoot: the directory the stat cache entries belong to; `oldCache` is what was
+    ///     read from the catalog before the commit, so only changed entries are written.
+    public func recordCommit(dataset: DatasetName, kind: Kind?, manifest: Manifest, rows: [String: Int64],
+                             message: String?, sourcePath: String, cacheRoot: String,
+                             oldCache: [String: CachedFile], newCache: [String: CachedFile]) throws -> CommitRecord {
+        let id = manifest.id
+        let now = Timestamp.now()
+        return try write { db in
+            let existing = try Row.fetchOne(db, sql: "SELECT id, kind FROM datasets WHERE name = ?", arguments: [dataset.rawValue])
+            let datasetID: Int64
+            let kindName: String
+            if let existing {
+                kindName = existing["kind"]
+                if let kind, kind.rawValue != kindName {
+                    throw CatalogError.kindMismatch(dataset: dataset.rawValue, existing: kindName, given: kind.rawValue)
+                }
+                datasetID = existing["id"]
+            } else {
+                kindName = (kind ?? .other).rawValue
+                try db.execute(sql: "INSERT INTO datasets (name, kind, created_at) VALUES (?, ?, ?)",
+                               arguments: [dataset.rawValue, kindName, now])
+                datasetID = db.lastInsertedRowID
+            }
+            try Self.writeCache(db, root: cacheRoot, old: oldCache, new: newCache)
+            let latest = try Row.fetchOne(db, sql: "SELECT version, snapshot_id FROM versions WHERE dataset_id = ? ORDER BY version DESC LIMIT 1",
+                                          arguments: [datasetID])
+            let record = CommitRecord(dataset: dataset.rawValue, kind: kindName, version: latest?["version"] ?? 0,
+                                      snapshot: id.description, created: false,
+                                      files: manifest.entries.count, bytes: Int64(manifest.totalBytes))
+            if let latest, latest["snapshot_id"] == id.description { return record }
+            try Self.insertSnapshot(db, manifest: manifest, id: id, rows: rows, now: now)
+            let version = record.version + 1
+            try db.execute(sql: """
+                INSERT INTO versions (dataset_id, version, snapshot_id, created_at, message, source, source_path)
+                VALUES (?, ?, ?, ?, ?, 'commit', ?)
+                """, arguments: [datasetID, version, id.description, now, message, sourcePath])
+            var created = record
+            created.version = version
+            created.created = true
+            return created
+        }
+    }
+
+    static func insertSnapshot(_ db: Database, manifest: Manifest, id: SnapshotID, rows: [String: Int64], now: String) throws {
+        let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshots WHERE id = ?)", arguments: [id.description]) ?? false
+        if exists { return }
+        try db.execute(sql: "INSERT INTO snapshots (id, file_count, bytes, created_at) VALUES (?, ?, ?, ?)",
+                       arguments: [id.description, manifest.entries.count, Int64(manifest.totalBytes), now])
+        let insert = try db.makeStatement(sql: "INSERT INTO files (snapshot_id, path, mode, size, object_id, rows) VALUES (?, ?, ?, ?, ?, ?)")
+        let snapshot = id.description
+        for e in manifest.entries {
+            try insert.execute(arguments: [snapshot, e.path, e.mode, Int64(e.size), e.object.description, rows[e.path]])
+        }
+    }
+
+    // MARK: Stat cache
+
+    /// The stat cache of a directory committed before, by relative path.
+    public func statCache(root: String) throws -> [String: CachedFile] {
+        try read { db in
+            var out = [String: CachedFile]()
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM stat_cache WHERE root = ?", arguments: [root])
+            while let r = try rows.next() {
+                guard let object = try? ObjectID(parsing: r["object_id"] as String) else { continue }
+                out[r["path"]] = CachedFile(size: UInt64(r["size"] as Int64), mtimeNs: r["mtime_ns"], ctimeNs: r["ctime_ns"],
+                                            inode: UInt64(bitPattern: r["inode"] as Int64), device: UInt64(bitPattern: r["device"] as Int64),
+                                            object: object, rows: r["rows"])
+            }
+            return out
+        }
+    }
+
+    static func writeCache(_ db: Database, root: String, old: [String: CachedFile], new: [String: CachedFile]) throws {
+        let delete = try db.makeStatement(sql: "DELETE FROM stat_cache WHERE root = ? AND path = ?")
+        for path in old.keys where new[path] == nil {
+            try delete.execute(arguments: [root, path])
+        }
+        let upsert = try db.makeStatement(sql: """
+            INSERT OR REPLACE INTO stat_cache (root, path, size, mtime_ns, ctime_ns, inode, device, object_id, rows)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (path, c) in new where old[path] != c {
+            try upsert.execute(arguments: [root, path, Int64(c.size), c.mtimeNs, c.ctimeNs, Int64(bitPattern: c.inode),
+                                           Int64(bitPattern: c.device), c.object.description, c.rows])
+        }
+    }
+
+    // MARK: Refs
+
+    public func refs() throws -> [RefRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM refs ORDER BY name").map {
+                RefRecord(name: $0["name"], snapshot: $0["snapshot_id"], updatedAt: $0["updated_at"])
+            }
+        }
+    }
+
+    public func ref(_ name: RefName) throws -> RefRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM refs WHERE name = ?", arguments: [name.rawValue]).map {
+                RefRecord(name: $0["name"], snapshot: $0["snapshot_id"], updatedAt: $0["updated_at"])
+            }
+        }
+    }
+
+    /// The moves of a ref, oldest first.
+    public func refLog(_ name: RefName) throws -> [RefMove] {
+        try read { db in try Self.moves(db, name) }
+    }
+
+    static func moves(_ db: Database, _ name: RefName) throws -> [RefMove] {
+        try Row.fetchAll(db, sql: "SELECT * FROM ref_moves WHERE ref = ? ORDER BY move", arguments: [name.rawValue]).map {
+            RefMove(ref: $0["ref"], move: $0["move"], from: $0["from_id"], to: $0["to_id"], action: $0["action"],
+                    actor: $0["actor"], at: $0["at"], message: $0["message"])
+        }
+    }
+
+    /// The target a ref had `n` moves ago (`REF@{n}`; 0 is the current target).
+    public func refTarget(_ name: RefName, movesAgo n: Int) throws -> SnapshotID {
+        let log = try refLog(name)
+        guard !log.isEmpty else { throw CatalogError.refNotFound(name.rawValue) }
+        guard n < log.count else { throw CatalogError.refHistoryTooShort(ref: name.rawValue, asked: n, moves: log.count) }
+        return try SnapshotID(parsing: log[log.count - 1 - n].to)
+    }
+
+    /// Moves (or creates) a ref in one transaction and logs the move. With `expect`, a ref that
+    /// is not where the caller expected is a conflict and nothing changes. Returns the move, or
+    /// nil when the ref already pointed at `target`.
+    public func moveRef(_ name: RefName, to target: SnapshotID, expect: RefExpectation?, action: String,
+                        actor: String, message: String?) throws -> RefMove? {
+        try write { db in try Self.moveRef(db, name, to: target.description, expect: expect, action: action, actor: actor, message: message) }
+    }
+
+    /// Moves a ref back to where it pointed before its last move.
+    public func rollbackRef(_ name: RefName, actor: String, message: String?) throws -> RefMove {
+        try write { db in
+            guard let last = try Self.moves(db, name).last else { throw CatalogError.refNotFound(name.rawValue) }
+            guard let previous = last.from else { throw CatalogError.noPreviousTarget(name.rawValue) }
+            let current = try SnapshotID(parsing: last.to)
+            return try Self.moveRef(db, name, to: previous, expect: .at(current), action: "rollback", actor: actor, message: message)!
+        }
+    }
+
+    static func moveRef(_ db: Database, _ name: RefName, to target: String, expect: RefExpectation?, action: String,
+                        actor: String, message: String?) throws -> RefMove? {
+        let current = try String.fetchOne(db, sql: "SELECT snapshot_id FROM refs WHERE name = ?", arguments: [name.rawValue])
+        if let expect {
+            let expected: String? = switch expect {
+            case .absent: nil
+            case .at(let id): id.description
+            }
+            if current != expected {
+                let last = try moves(db, name).last
+                throw CatalogError.refMoved(ref: name.rawValue, expected: expected ?? "none (a new ref)", actual: current,
+                                            by: last?.actor, at: last?.at)
+            }
+        }
+        if current == target { return nil }
+        let now = Timestamp.now()
+        try db.execute(sql: "INSERT INTO refs (name, snapshot_id, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET snapshot_id = excluded.snapshot_id, updated_at = excluded.updated_at",
+                       arguments: [name.rawValue, target, now])
+        try db.execute(sql: "INSERT INTO ref_log (ref, from_id, to_id, action, actor, at, message) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       arguments: [name.rawValue, current, target, action, actor, now, message])
+        return try moves(db, name).last
+    }
+}
+
+// MARK: Checking
+
+extension Catalog {
+    /// What SQLite's own checks find: page-level damage and rows whose references dangle.
+    public func integrityProblems() throws -> [String] {
+        try read { db in
+            var out = try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+            for r in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") {
+                out.append("table \(r[0] as String) row \(r[1] as Int64? ?? -1) refers to a missing row of \(r[2] as String)")
+            }
+            return out
+        }
+    }
+
+    /// Every snapshot the catalog names anywhere (snapshots, versions, refs, ref log), with
+    /// where it is named.
+    public func snapshotReferences() throws -> [(snapshot: String, from: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, 'snapshots' FROM snapshots
+                UNION ALL SELECT snapshot_id, 'version ' || d.name || '@' || v.version FROM versions v JOIN datasets d ON d.id = v.dataset_id
+                UNION ALL SELECT snapshot_id, 'ref ' || name FROM refs
+                UNION ALL SELECT to_id, 'ref log ' || ref || ' #' || id FROM ref_log
+                UNION ALL SELECT from_id, 'ref log ' || ref || ' #' || id FROM ref_log WHERE from_id IS NOT NULL
+                """).map { ($0[0], $0[1]) }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import LakeCore
+import LakeStore
+
+/// A dataset with its latest version, as `lake ls` shows it.
+public struct DatasetSummary: Sendable, Equatable, Codable {
+    public var name: String
+    public var kind: String
+    public var versions: Int
+    public var latestVersion: Int?
+    public var latestSnapshot: String?
+    public var latestBytes: Int64?
+    public var createdAt: String
+}
+
+/// Snapshot S became version N of dataset D.
+public struct VersionRecord: Sendable, Equatable, Codable {
+    public var dataset: String
+    public var kind: String
+    public var version: Int
+    public var snapshot: String
+    public var createdAt: String
+    public var message: String?
+    public var source: String
+    public var sourcePath: String?
+    public var files: Int
+    public var bytes: Int64
+    public var rows: Int64?
+}
+
+/// One file of a snapshot as the catalog lists it.
+public struct FileRecord: Sendable, Equatable, Codable {
+    public var path: String
+    public var mode: UInt32
+    public var size: Int64
+    public var object: String
+    public var rows: Int64?
+}
+
+/// Where a ref points.
+public struct RefRecord: Sendable, Equatable, Codable {
+    public var name: String
+    public var snapshot: String
+    public var updatedAt: String
+}
+
+/// One move of a ref.
+public struct RefMove: Sendable, Equatable, Codable {
+    public var ref: String
+    /// 1 for the ref's first move.
+    public var move: Int
+    public var from: String?
+    public var to: String
+    public var action: String
+    public var actor: String
+    public var at: String
+    public var message: String?
+}
+
+/// What a ref was expected to point at before a move (compare-and-swap).
+public enum RefExpectation: Sendable, Equatable {
+    /// The ref must not exist yet.
+    case absent
+    case at(SnapshotID)
+}
+
+/// What a commit recorded.
+public struct CommitRecord: Sendable, Equatable, Codable {
+    public var dataset: String
+    public var kind: String
+    /// The new version, or the latest one when the content equalled it.
+    public var version: Int
+    public var snapshot: String
+    /// False when the content equalled the dataset's latest version: no version was made.
+    public var created: Bool
+    public var files: Int
+    public var bytes: Int64
+}

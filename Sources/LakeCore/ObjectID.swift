@@ -1,0 +1,112 @@
+/// The name of an object: the SHA-256 of its bytes, written `sha256:<64 hex digits>`.
+///
+/// Stored as four big-endian words so that it hashes and compares without allocation.
+public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let w0, w1, w2, w3: UInt64
+
+    /// The prefix every written object ID carries.
+    public static let scheme = "sha256:"
+
+    public init(digest: [UInt8]) {
+        precondition(digest.count == 32, "a SHA-256 digest has 32 bytes")
+        func word(_ i: Int) -> UInt64 {
+            digest[i * 8 ..< i * 8 + 8].reduce(0) { $0 << 8 | UInt64($1) }
+        }
+        (w0, w1, w2, w3) = (word(0), word(1), word(2), word(3))
+    }
+
+    /// Parses `sha256:<hex>` or bare 64-digit lowercase hex.
+    ///
+    /// ```swift
+    /// let id = try ObjectID(parsing: "sha256:e3b0c442…")
+    /// ```
+    public init(parsing text: String) throws {
+        let hex = text.hasPrefix(Self.scheme) ? String(text.dropFirst(Self.scheme.count)) : text
+        guard hex.utf8.count == 64, let bytes = Hex.decode(hex) else {
+            throw CoreError.invalidObjectID(text)
+        }
+        self.init(digest: bytes)
+    }
+
+    /// The 32 digest bytes.
+    public var digest: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(32)
+        for w in [w0, w1, w2, w3] {
+            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: w >> UInt64(shift))) }
+        }
+        return out
+    }
+
+    /// 64 lowercase hex digits.
+    public var hex: String { Hex.encode(digest) }
+
+    /// `sha256:<hex>`.
+    public var description: String { Self.scheme + hex }
+
+    /// The first 12 hex digits, for display.
+    public var short: String { String(hex.prefix(12)) }
+
+    /// Whether `text` is all lowercase hex digits (an ID or a prefix of one).
+    public static func isHexDigits(_ text: String) -> Bool { Hex.isHex(Substring(text)) }
+
+    public static func < (a: ObjectID, b: ObjectID) -> Bool {
+        (a.w0, a.w1, a.w2, a.w3) < (b.w0, b.w1, b.w2, b.w3)
+    }
+}
+
+/// The ID of a snapshot: the object ID of its manifest (see `Manifest`).
+public struct SnapshotID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let object: ObjectID
+
+    public init(_ object: ObjectID) { self.object = object }
+
+    public init(parsing text: String) throws { object = try ObjectID(parsing: text) }
+
+    public var description: String { object.description }
+    public var short: String { object.short }
+    public var hex: String { object.hex }
+
+    public static func < (a: SnapshotID, b: SnapshotID) -> Bool { a.object < b.object }
+}
+
+enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var chars = [UInt8]()
+        chars.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            chars.append(digits[Int(b >> 4)])
+            chars.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: chars, as: UTF8.self)
+    }
+
+    /// Lowercase hex only: an ID has exactly one spelling.
+    static func decode(_ text: String) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(utf8.count / 2)
+        var i = 0
+        while i < utf8.count {
+            guard let hi = nibble(utf8[i]), let lo = nibble(utf8[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    static func isHex(_ text: Substring) -> Bool {
+        text.utf8.allSatisfy { nibble($0) != nil }
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        default: return nil
+        }
+    }
+}

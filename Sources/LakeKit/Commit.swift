@@ -1,0 +1,53 @@
+import Foundation
+import LakeCatalog
+import LakeCore
+import LakeStore
+
+/// What `lake commit` did.
+public struct CommitResult: Sendable, Codable, Equatable {
+    public var record: CommitRecord
+    /// The ref moved by `--promote`, if it moved.
+    public var promoted: RefMove?
+    public var filesRead: Int
+    public var filesFromCache: Int
+    public var bytesRead: UInt64
+    public var objectsWritten: Int
+}
+
+extension Lake {
+    /// Snapshots a directory (or one file) as the next version of `dataset`.
+    ///
+    /// Write order (docs/format.md): objects → manifest object → one sync → one catalog
+    /// transaction → ref move. A crash anywhere leaves at most unreferenced objects.
+    /// Content equal to the latest version makes no new version (`record.created == false`).
+    public func commit(path: String, dataset: DatasetName, kind: Kind? = nil, message: String? = nil,
+                       promote ref: RefName? = nil) throws -> CommitResult {
+        guard let resolved = realpath(path, nil) else {
+            if errno == ENOENT { throw StoreError.sourceMissing(path) }
+            throw SystemError("resolve", path: path)
+        }
+        let root = String(cString: resolved)
+        free(resolved)
+        if let kind, let existing = try catalog.datasetKind(dataset), existing != kind {
+            throw CatalogError.kindMismatch(dataset: dataset.rawValue, existing: existing.rawValue, given: kind.rawValue)
+        }
+        let oldCache = try catalog.statCache(root: root)
+        let batch = ObjectBatch(store: store)
+        let skipping = FileIdentity(path: directory).map { Set([$0]) } ?? []
+        let ingest = try Snapshotter(store: store).snapshot(path: root, cache: oldCache, skipping: skipping, batch: batch)
+        try batch.store(ingest.manifest.encoded())
+        try store.sync()
+        let (record, move) = try writerLock.withLock {
+            let record = try catalog.recordCommit(dataset: dataset, kind: kind, manifest: ingest.manifest, rows: ingest.rows,
+                                                  message: message, sourcePath: root, cacheRoot: root,
+                                                  oldCache: oldCache, newCache: ingest.cache)
+            let move = try ref.flatMap {
+                try catalog.moveRef($0, to: ingest.manifest.id, expect: nil, action: "promote", actor: Actor.current,
+                                    message: message ?? "commit \(dataset)@\(record.version)")
+            }
+            return (record, move)
+        }
+        return CommitResult(record: record, promoted: move, filesRead: ingest.filesRead, filesFromCache: ingest.filesFromCache,
+                            bytesRead: ingest.bytesRead, objectsWritten: ingest.objectsWritten)
+    }
+}

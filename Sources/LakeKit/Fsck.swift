@@ -1,0 +1,73 @@
+import LakeCatalog
+import LakeCore
+import LakeStore
+
+/// One problem `lake fsck` found.
+public struct FsckProblem: Sendable, Codable, Equatable {
+    /// `object`, `pack`, `manifest`, `catalog`.
+    public var area: String
+    public var subject: String
+    public var problem: String
+}
+
+/// What `lake fsck` checked and found.
+public struct FsckReport: Sendable, Codable, Equatable {
+    public var objects: Int
+    public var bytes: UInt64
+    public var snapshots: Int
+    public var problems: [FsckProblem]
+    /// Harmless findings, e.g. temp files left by an interrupted commit.
+    public var notes: [String]
+    public var clean: Bool { problems.isEmpty }
+}
+
+extension Lake {
+    /// Re-hashes every object, decodes every manifest, and checks every catalog row that names
+    /// a snapshot against the objects (invariant 1).
+    public func fsck() throws -> FsckReport {
+        let verification = try StoreVerifier.verify(store)
+        var problems = verification.problems.map {
+            FsckProblem(area: $0.object == nil ? "pack" : "object", subject: $0.object ?? $0.location, problem: "\($0.problem) (\($0.location))")
+        }
+        problems += try catalog.integrityProblems().map { FsckProblem(area: "catalog", subject: catalog.path, problem: $0) }
+        var manifests = [String: Result<Manifest, Error>]()
+        for (snapshot, from) in try catalog.snapshotReferences() {
+            if manifests[snapshot] == nil {
+                manifests[snapshot] = Result { try checkSnapshot(snapshot, good: verification.good) }
+            }
+            if case .failure(let error) = manifests[snapshot]! {
+                problems.append(FsckProblem(area: "manifest", subject: snapshot, problem: "\(error) (named by \(from))"))
+            }
+        }
+        var notes = [String]()
+        if !verification.leftovers.isEmpty {
+            notes.append("\(verification.leftovers.count) temporary file(s) in tmp/ left by interrupted commands; harmless, 'lake gc' removes them")
+        }
+        return FsckReport(objects: verification.objectsChecked, bytes: verification.bytesChecked,
+                          snapshots: manifests.count, problems: problems, notes: notes)
+    }
+
+    /// The manifest must be a good object that decodes, every file's object must be good, and the
+    /// catalog's file rows must say what the manifest says.
+    private func checkSnapshot(_ text: String, good: Set<ObjectID>) throws -> Manifest {
+        let id = try SnapshotID(parsing: text)
+        guard good.contains(id.object) else { throw FsckFailure("its manifest object is missing or corrupt") }
+        let manifest = try self.manifest(id)
+        let bad = manifest.entries.filter { !good.contains($0.object) }
+        if let first = bad.first {
+            throw FsckFailure("\(bad.count) file(s) have missing or corrupt objects, first '\(first.path)' (\(first.object))")
+        }
+        let rows = try catalog.files(of: id)
+        let listed = rows.map { "\($0.path) \($0.mode) \($0.size) \($0.object)" }
+        let truth = manifest.entries.map { "\($0.path) \($0.mode) \($0.size) \($0.object)" }
+        if listed != truth, try catalog.hasSnapshot(id) {
+            throw FsckFailure("the catalog's file list differs from the manifest (\(listed.count) rows, \(truth.count) entries)")
+        }
+        return manifest
+    }
+}
+
+struct FsckFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}

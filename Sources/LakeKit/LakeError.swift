@@ -1,0 +1,49 @@
+import LakeCore
+
+/// Errors of the lake as a whole: finding it, locking it, resolving targets.
+public enum LakeError: LakeFailure {
+    case notALake(searched: String)
+    case newerFormat(path: String, found: String)
+    case unreadableFormat(path: String, content: String)
+    case lockTimeout(path: String, seconds: Double, holder: String)
+    case ambiguousTarget(String, candidates: [String])
+    case targetNotFound(String)
+    case invalidTarget(String, reason: String)
+    case pathNotInSnapshot(path: String, snapshot: String)
+    case isADirectory(path: String, snapshot: String)
+    case snapshotMissing(String)
+
+    public var category: ErrorCategory {
+        switch self {
+        case .notALake, .targetNotFound, .pathNotInSnapshot, .snapshotMissing: return .notFound
+        case .newerFormat, .unreadableFormat: return .failure
+        case .lockTimeout: return .conflict
+        case .ambiguousTarget, .invalidTarget, .isADirectory: return .usage
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .notALake(let searched):
+            return "no lake found (\(searched)); run 'lake init' to make one, or name it with --lake PATH or $LAKE_DIR"
+        case .newerFormat(let path, let found):
+            return "the lake at \(path) has format '\(found)', newer than this lake binary reads ('\(LakeFormat.current)'); use a newer lake binary"
+        case .unreadableFormat(let path, let content):
+            return "\(path) does not name a lake format ('\(content)'); it is not a lake this binary can read"
+        case .lockTimeout(let path, let seconds, let holder):
+            return "the lake is busy: waited \(Int(seconds)) s for \(path), held by \(holder); retry when it is done, or raise LAKE_LOCK_TIMEOUT"
+        case .ambiguousTarget(let text, let candidates):
+            return "'\(text)' is ambiguous: it matches \(candidates.joined(separator: ", ")); give more hex digits"
+        case .targetNotFound(let text):
+            return "no ref, dataset or snapshot named '\(text)'; 'lake refs' and 'lake ls' list them"
+        case .invalidTarget(let text, let reason):
+            return "'\(text)' is not a target: \(reason). Write sha256:<hex>, a hex prefix of 8+ digits, DATASET@N, DATASET@latest, REF or REF@{N}"
+        case .pathNotInSnapshot(let path, let snapshot):
+            return "no file '\(path)' in snapshot \(snapshot); 'lake show \(snapshot)' lists its files"
+        case .isADirectory(let path, let snapshot):
+            return "'\(path)' is a directory in snapshot \(snapshot), not a file; 'lake show \(snapshot)' lists its files"
+        case .snapshotMissing(let id):
+            return "snapshot \(id) is in the catalog but its manifest object is missing; run 'lake fsck'"
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import LakeCatalog
+import LakeCore
+
+extension Lake {
+    /// Moves (or creates) `ref` to the snapshot `target` names. With `expect` (a TARGET or
+    /// `none`), a ref that is not there any more is a conflict and nothing changes. Returns nil
+    /// when the ref already pointed at the target.
+    public func promote(_ ref: RefName, to target: String, expect: String?, message: String?) throws -> RefMove? {
+        let (id, _) = try resolve(target)
+        let expectation: RefExpectation? = try expect.map { $0 == "none" ? .absent : .at(try resolve($0).0) }
+        return try writerLock.withLock {
+            try catalog.moveRef(ref, to: id, expect: expectation, action: "promote", actor: Actor.current, message: message)
+        }
+    }
+
+    /// Moves `ref` back to the target it had before its last move; logged as a move.
+    public func rollback(_ ref: RefName, message: String?) throws -> RefMove {
+        try writerLock.withLock { try catalog.rollbackRef(ref, actor: Actor.current, message: message) }
+    }
+}

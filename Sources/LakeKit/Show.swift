@@ -1,0 +1,57 @@
+import LakeCatalog
+import LakeCore
+import LakeStore
+
+/// A snapshot as `lake show` presents it: its files and where it is used.
+public struct SnapshotDetails: Sendable, Codable, Equatable {
+    public var target: ResolvedTarget
+    public var snapshot: String
+    public var files: [FileRecord]
+    public var bytes: Int64
+    public var rows: Int64?
+    /// The versions that hold this snapshot.
+    public var versions: [VersionRecord]
+    /// The refs that point at it.
+    public var refs: [String]
+}
+
+extension Lake {
+    public func show(_ target: String) throws -> SnapshotDetails {
+        let (id, resolved) = try resolve(target)
+        let files = try catalog.files(of: id)
+        let withRows = files.compactMap(\.rows)
+        return SnapshotDetails(target: resolved, snapshot: id.description, files: files,
+                               bytes: files.reduce(0) { $0 + $1.size },
+                               rows: withRows.isEmpty ? nil : withRows.reduce(0, +),
+                               versions: try catalog.versions(holding: id),
+                               refs: try catalog.refs().filter { $0.snapshot == id.description }.map(\.name))
+    }
+
+    /// Streams the bytes of `TARGET:PATH` (verified against the object's name; a mismatch
+    /// throws after the last chunk). A symbolic link yields its target text.
+    public func cat(_ spec: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let (target, path) = try Self.splitCatSpec(spec)
+        let (id, _) = try resolve(target)
+        let manifest = try manifest(id)
+        guard let entry = manifest.entries.first(where: { $0.path == path }) else {
+            if manifest.entries.contains(where: { $0.path.hasPrefix(path + "/") }) {
+                throw LakeError.isADirectory(path: path, snapshot: id.short)
+            }
+            throw LakeError.pathNotInSnapshot(path: path, snapshot: id.short)
+        }
+        try store.read(entry.object, body)
+    }
+
+    /// Splits `TARGET:PATH` at the first `:` after any `sha256:`, `ref:` or `dataset:` prefix.
+    static func splitCatSpec(_ spec: String) throws -> (String, String) {
+        var prefixLength = 0
+        for p in [ObjectID.scheme, "ref:", "dataset:"] where spec.hasPrefix(p) { prefixLength = p.count }
+        let rest = spec.dropFirst(prefixLength)
+        guard let colon = rest.firstIndex(of: ":") else {
+            throw LakeError.invalidTarget(spec, reason: "'lake cat' takes TARGET:PATH, e.g. runs/passX@2:ok.jsonl")
+        }
+        let path = String(rest[rest.index(after: colon)...])
+        guard !path.isEmpty else { throw LakeError.invalidTarget(spec, reason: "the PATH after ':' is empty") }
+        return (String(spec[..<colon]), path)
+    }
+}

@@ -1,0 +1,120 @@
+import CLakeSys
+import Foundation
+import LakeCore
+
+/// How a checkout places loose (large) objects.
+public enum CheckoutMode: String, Sendable, Codable {
+    /// Reflink where the filesystem can, else copy; every byte is verified.
+    case copy
+    /// Hard-link the store's read-only object files (executables are copied, so their mode
+    /// holds). Linked bytes are not re-read: `lake fsck` verifies them.
+    case link
+}
+
+/// What a checkout wrote.
+public struct CheckoutReport: Sendable, Codable, Equatable {
+    public var directory: String
+    public var files: Int
+    public var bytes: UInt64
+    public var linked: Int
+    public var reflinked: Int
+}
+
+/// Materializes a manifest as a directory tree.
+public enum Checkout {
+    /// Writes `manifest` into `destination`, which must not exist or be empty. The tree is built
+    /// beside it under a temporary name and renamed into place, so a failed or interrupted
+    /// checkout leaves no partial tree at `destination`.
+    public static func run(_ manifest: Manifest, store: ObjectStore, into destination: String, mode: CheckoutMode) throws -> CheckoutReport {
+        let dest = URL(fileURLWithPath: destination).standardizedFileURL.path
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: dest, isDirectory: &isDir) {
+            guard isDir.boolValue, (try fm.contentsOfDirectory(atPath: dest)).isEmpty else {
+                throw StoreError.checkoutDestinationNotEmpty(destination)
+            }
+        }
+        let parent = (dest as NSString).deletingLastPathComponent
+        try FileIO.makeDirectories(parent)
+        let staging = parent + "/." + (dest as NSString).lastPathComponent + "." + FileIO.uniqueName("lake-checkout")
+        try FileIO.makeDirectories(staging)
+        do {
+            var dirs = Set<String>()
+            for e in manifest.entries {
+                var dir = (e.path as NSString).deletingLastPathComponent
+                while !dir.isEmpty, dirs.insert(dir).inserted { dir = (dir as NSString).deletingLastPathComponent }
+            }
+            for dir in dirs.sorted(by: { $0.count < $1.count }) { try FileIO.makeDirectories(staging + "/" + dir) }
+            let report = try write(manifest.entries, store: store, into: staging, mode: mode)
+            if fm.fileExists(atPath: dest) { try fm.removeItem(atPath: dest) }
+            try FileIO.rename(staging, dest)
+            return CheckoutReport(directory: dest, files: manifest.entries.count, bytes: manifest.totalBytes,
+                                  linked: report.linked, reflinked: report.reflinked)
+        } catch {
+            try? fm.removeItem(atPath: staging)
+            throw error
+        }
+    }
+
+    private final class Progress: @unchecked Sendable {
+        let lock = NSLock()
+        var next = 0
+        var linked = 0
+        var reflinked = 0
+        var error: Error?
+    }
+
+    private static func write(_ entries: [ManifestEntry], store: ObjectStore, into root: String, mode: CheckoutMode) throws -> (linked: Int, reflinked: Int) {
+        let progress = Progress()
+        DispatchQueue.concurrentPerform(iterations: max(1, ProcessInfo.processInfo.activeProcessorCount)) { _ in
+            while true {
+                progress.lock.lock()
+                guard progress.error == nil, progress.next < entries.count else { progress.lock.unlock(); return }
+                let e = entries[progress.next]
+                progress.next += 1
+                progress.lock.unlock()
+                do {
+                    let how = try place(e, store: store, at: root + "/" + e.path, mode: mode)
+                    progress.lock.lock()
+                    if how == .linked { progress.linked += 1 }
+                    if how == .reflinked { progress.reflinked += 1 }
+                    progress.lock.unlock()
+                } catch {
+                    progress.lock.lock()
+                    if progress.error == nil { progress.error = error }
+                    progress.lock.unlock()
+                }
+            }
+        }
+        if let error = progress.error { throw error }
+        return (progress.linked, progress.reflinked)
+    }
+
+    private enum Placement { case written, linked, reflinked }
+
+    private static func place(_ e: ManifestEntry, store: ObjectStore, at path: String, mode: CheckoutMode) throws -> Placement {
+        if e.isSymlink {
+            let target = String(decoding: try store.bytes(of: e.object), as: UTF8.self)
+            guard symlink(target, path) == 0 else { throw SystemError("create link", path: path) }
+            return .written
+        }
+        guard let location = try store.location(of: e.object) else { throw StoreError.missingObject(e.object) }
+        if mode == .link, !e.isExecutable, case .loose(let objectPath) = location {
+            guard link(objectPath, path) == 0 else { throw SystemError("link", path: path) }
+            return .linked
+        }
+        let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: e.isExecutable ? 0o755 : 0o644)
+        defer { close(fd) }
+        if case .loose(let objectPath) = location {
+            let src = try FileIO.open(objectPath, O_RDONLY)
+            defer { close(src) }
+            if lake_reflink(src, fd) == 0 {
+                let actual = try store.read(at: location) { _ in }
+                guard actual == e.object else { throw StoreError.corruptObject(e.object, actual: actual, location: objectPath) }
+                return .reflinked
+            }
+        }
+        try store.read(e.object) { try FileIO.writeAll(fd, $0, path: path) }
+        return .written
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import LakeCore
+
+/// Thin, throwing wrappers over the POSIX calls the store makes, each naming its path.
+enum FileIO {
+    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws -> Int32 {
+        let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw SystemError("open", path: path) }
+        return fd
+    }
+
+    /// Writes all of `buffer` at the file's offset.
+    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws {
+        var done = 0
+        while done < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("write", path: path)
+            }
+            done += n
+        }
+    }
+
+    /// Reads up to `count` bytes at `offset`, retrying short reads; returns bytes read.
+    static func pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, at offset: UInt64, path: String) throws -> Int {
+        var done = 0
+        while done < count {
+            let n = Glibc.pread(fd, buffer + done, count - done, off_t(offset) + off_t(done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("read", path: path)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    /// Reads up to `count` bytes from the file's offset, retrying short reads.
+    static func read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, path: String) throws -> Int {
+        var done = 0
+        while done < count {
+            let n = Glibc.read(fd, buffer + done, count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("read", path: path)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
+    static func lstat(_ path: String) -> stat? {
+        var st = stat()
+        return Glibc.lstat(path, &st) == 0 ? st : nil
+    }
+
+    /// `mkdir -p`.
+    static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
+        if Glibc.mkdir(path, mode) == 0 || errno == EEXIST { return }
+        guard errno == ENOENT else { throw SystemError("create directory", path: path) }
+        let parent = (path as NSString).deletingLastPathComponent
+        guard !parent.isEmpty, parent != path else { throw SystemError("create directory", path: path) }
+        try makeDirectories(parent, mode: mode)
+        guard Glibc.mkdir(path, mode) == 0 || errno == EEXIST else { throw SystemError("create directory", path: path) }
+    }
+
+    static func rename(_ from: String, _ to: String) throws {
+        guard Glibc.rename(from, to) == 0 else { throw SystemError("rename \(from) to", path: to) }
+    }
+
+    /// A name unique to this process and call, for staging files in `tmp/`.
+    static func uniqueName(_ prefix: String) -> String {
+        "\(prefix)-\(getpid())-\(UInt64.random(in: 0 ... .max) & 0xFFFF_FFFF_FFFF)"
+    }
+}

@@ -1,0 +1,131 @@
+import LakeCore
+
+/// One file of a snapshot.
+public struct ManifestEntry: Hashable, Sendable {
+    /// Regular files are `0o100644` or `0o100755` (only the executable bit is kept, so that an
+    /// ID does not depend on a umask); symbolic links are `0o120000` and their object holds the
+    /// link's target.
+    public var mode: UInt32
+    public var size: UInt64
+    public var object: ObjectID
+    /// Slash-separated, relative, valid UTF-8.
+    public var path: String
+
+    public static let regular: UInt32 = 0o100644
+    public static let executable: UInt32 = 0o100755
+    public static let symlink: UInt32 = 0o120000
+
+    public init(path: String, mode: UInt32, size: UInt64, object: ObjectID) {
+        self.path = path
+        self.mode = mode
+        self.size = size
+        self.object = object
+    }
+
+    public var isSymlink: Bool { mode == Self.symlink }
+    public var isExecutable: Bool { mode == Self.executable }
+}
+
+/// A snapshot's list of files in the fixed encoding `lake-manifest v1` (docs/format.md):
+///
+/// ```text
+/// lake-manifest v1\n
+/// <mode octal> <size> <object hex> <path, %-escaped>\n     one line per file, sorted by path bytes
+/// ```
+///
+/// The snapshot ID is the SHA-256 of exactly these bytes, so it depends on nothing but content,
+/// paths and executable bits.
+public struct Manifest: Sendable, Equatable {
+    public static let header = "lake-manifest v1\n"
+
+    /// Sorted by the UTF-8 bytes of their paths.
+    public let entries: [ManifestEntry]
+
+    /// Sorts the entries; refuses two entries with one path.
+    public init(entries: [ManifestEntry]) throws {
+        let sorted = entries.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a.path.utf8.elementsEqual(b.path.utf8) {
+            throw StoreError.invalidManifest("path '\(a.path)' appears twice")
+        }
+        self.entries = sorted
+    }
+
+    public var totalBytes: UInt64 { entries.reduce(0) { $0 + $1.size } }
+
+    /// The canonical bytes.
+    public func encoded() -> [UInt8] {
+        var out = Array(Self.header.utf8)
+        out.reserveCapacity(out.count + entries.count * 100)
+        for e in entries {
+            out.append(contentsOf: String(e.mode, radix: 8).utf8)
+            out.append(0x20)
+            out.append(contentsOf: String(e.size).utf8)
+            out.append(0x20)
+            out.append(contentsOf: e.object.hex.utf8)
+            out.append(0x20)
+            Self.escape(e.path, into: &out)
+            out.append(0x0A)
+        }
+        return out
+    }
+
+    /// The snapshot ID these entries get.
+    public var id: SnapshotID { SnapshotID(SHA256Hasher.hash(encoded())) }
+
+    /// Parses canonical bytes; anything else (wrong header, order, escapes) is refused, so a
+    /// manifest has one encoding only.
+    public init(decoding bytes: [UInt8]) throws {
+        let header = Array(Self.header.utf8)
+        guard bytes.starts(with: header) else { throw StoreError.invalidManifest("missing 'lake-manifest v1' header") }
+        var entries = [ManifestEntry]()
+        for line in bytes[header.count...].split(separator: 0x0A, omittingEmptySubsequences: false).dropLast() {
+            let fields = line.split(separator: 0x20, maxSplits: 3, omittingEmptySubsequences: false)
+            guard fields.count == 4,
+                  let mode = UInt32(String(decoding: fields[0], as: UTF8.self), radix: 8),
+                  [ManifestEntry.regular, ManifestEntry.executable, ManifestEntry.symlink].contains(mode),
+                  let size = UInt64(String(decoding: fields[1], as: UTF8.self)),
+                  let object = try? ObjectID(parsing: String(decoding: fields[2], as: UTF8.self)),
+                  let path = Self.unescape(Array(fields[3]))
+            else { throw StoreError.invalidManifest("malformed line '\(String(decoding: line, as: UTF8.self))'") }
+            entries.append(ManifestEntry(path: path, mode: mode, size: size, object: object))
+        }
+        guard bytes.last == 0x0A || entries.isEmpty else { throw StoreError.invalidManifest("missing final newline") }
+        try self.init(entries: entries)
+        guard encoded() == bytes else { throw StoreError.invalidManifest("not in canonical form") }
+    }
+
+    /// `%`, control bytes and DEL become `%XX`, so every path is one line.
+    static func escape(_ path: String, into out: inout [UInt8]) {
+        for b in path.utf8 {
+            if b < 0x20 || b == 0x7F || b == UInt8(ascii: "%") {
+                out.append(UInt8(ascii: "%"))
+                out.append(contentsOf: String(format2hex: b).utf8)
+            } else {
+                out.append(b)
+            }
+        }
+    }
+
+    static func unescape(_ bytes: [UInt8]) -> String? {
+        var out = [UInt8]()
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "%") {
+                guard i + 2 < bytes.count, let v = UInt8(String(decoding: bytes[i + 1 ... i + 2], as: UTF8.self), radix: 16) else { return nil }
+                out.append(v)
+                i += 3
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return String(validating: out, as: UTF8.self)
+    }
+}
+
+extension String {
+    init(format2hex b: UInt8) {
+        let digits = Array("0123456789ABCDEF")
+        self = String([digits[Int(b >> 4)], digits[Int(b & 0xF)]])
+    }
+}

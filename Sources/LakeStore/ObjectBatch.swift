@@ -1,0 +1,91 @@
+import Foundation
+import LakeCore
+
+/// The objects one commit writes. Several threads add to it at once; each object is written
+/// once even when many files hold it. Nothing is durable until `ObjectStore.sync()`.
+public final class ObjectBatch: @unchecked Sendable {
+    public let store: ObjectStore
+    private let lock = NSLock()
+    private var claimed = Set<ObjectID>()
+
+    public init(store: ObjectStore) {
+        self.store = store
+    }
+
+    /// True when the caller must write `id`: neither the store nor this batch has it.
+    public func claim(_ id: ObjectID) -> Bool {
+        if (try? store.contains(id)) == true { return false }
+        lock.lock(); defer { lock.unlock() }
+        return claimed.insert(id).inserted
+    }
+
+    /// Whether the store or this batch holds `id`.
+    public func has(_ id: ObjectID) throws -> Bool {
+        lock.lock()
+        let mine = claimed.contains(id)
+        lock.unlock()
+        return try mine || store.contains(id)
+    }
+
+    public func packWriter() -> PackWriter { PackWriter(store: store) }
+
+    public func finish(_ pack: PackWriter) throws { try pack.finish() }
+
+    /// Streams `fd` into a loose object: hashed while it is written to `tmp/`, then renamed to
+    /// its name (or dropped when the object exists already). `observe` sees every chunk.
+    public func storeLoose(from fd: Int32, path: String, buffer: UnsafeMutableRawPointer, bufferSize: Int,
+                           observe: (UnsafeRawBufferPointer) -> Void) throws -> (id: ObjectID, size: UInt64, written: Bool) {
+        let tmp = store.tmpDirectory + "/" + FileIO.uniqueName("loose")
+        let out = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
+        var hasher = SHA256Hasher()
+        var size: UInt64 = 0
+        do {
+            defer { close(out) }
+            while true {
+                let n = try FileIO.read(fd, buffer, bufferSize, path: path)
+                if n == 0 { break }
+                let chunk = UnsafeRawBufferPointer(start: buffer, count: n)
+                hasher.update(chunk)
+                observe(chunk)
+                try FileIO.writeAll(out, chunk, path: tmp)
+                size += UInt64(n)
+            }
+        } catch {
+            unlink(tmp)
+            throw error
+        }
+        let id = hasher.finalize()
+        guard claim(id) else {
+            unlink(tmp)
+            return (id, size, false)
+        }
+        try place(tmp, as: id)
+        return (id, size, true)
+    }
+
+    /// Stores bytes held in memory (a manifest) as one object.
+    @discardableResult
+    public func store(_ bytes: [UInt8]) throws -> ObjectID {
+        let id = SHA256Hasher.hash(bytes)
+        guard claim(id) else { return id }
+        if bytes.count < ObjectStore.looseThreshold {
+            let pack = packWriter()
+            try bytes.withUnsafeBytes { try pack.append(id, $0) }
+            try pack.finish()
+        } else {
+            let tmp = store.tmpDirectory + "/" + FileIO.uniqueName("loose")
+            let out = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
+            defer { close(out) }
+            try bytes.withUnsafeBytes { try FileIO.writeAll(out, $0, path: tmp) }
+            try place(tmp, as: id)
+        }
+        return id
+    }
+
+    /// Renames a finished temp file to the loose object's name.
+    private func place(_ tmp: String, as id: ObjectID) throws {
+        let final = store.loosePath(id)
+        try FileIO.makeDirectories((final as NSString).deletingLastPathComponent)
+        try FileIO.rename(tmp, final)
+    }
+}

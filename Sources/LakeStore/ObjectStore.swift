@@ -1,0 +1,222 @@
+import CLakeSys
+import Foundation
+import LakeCore
+
+/// Where an object's bytes are.
+public enum ObjectLocation: Sendable, Equatable {
+    /// A read-only file `objects/ab/cdef…`.
+    case loose(path: String)
+    /// A range of a pack file.
+    case packed(path: String, offset: UInt64, length: UInt64)
+}
+
+/// The content-addressed object store of one lake: loose objects and packs (docs/format.md).
+///
+/// Objects of at least `looseThreshold` bytes are stored loose so that a checkout can link or
+/// reflink them; smaller ones are appended to pack files, because creating one file per tiny
+/// object costs far more than hashing it.
+public final class ObjectStore: @unchecked Sendable {
+    /// 1 MiB: creating and syncing a file costs about what hashing 100–150 KB does here, so at
+    /// 1 MiB a loose file adds under 10% to the hashing cost, while most pipeline files (JSONL
+    /// shards, CSV runs, logs) stay below it and share a few pack files.
+    public static let looseThreshold = 1 << 20
+
+    /// The lake directory (`.lake/`).
+    public let root: String
+    public var objectsDirectory: String { root + "/objects" }
+    public var packsDirectory: String { root + "/packs" }
+    public var tmpDirectory: String { root + "/tmp" }
+
+    private let lock = NSLock()
+    private var packIndex: [ObjectID: PackSlot]?
+    private var packPaths: [String] = []
+    private var packDescriptors: [Int: Int32] = [:]
+    private var damaged: [String: StoreError] = [:]
+
+    struct PackSlot {
+        var pack: Int
+        var offset: UInt64
+        var length: UInt64
+    }
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    deinit {
+        for fd in packDescriptors.values { close(fd) }
+    }
+
+    /// Creates the store's directories.
+    public static func create(at root: String) throws {
+        for dir in ["objects", "packs", "tmp"] {
+            try FileIO.makeDirectories(root + "/" + dir)
+        }
+    }
+
+    public func loosePath(_ id: ObjectID) -> String {
+        let hex = id.hex
+        return "\(objectsDirectory)/\(hex.prefix(2))/\(hex.dropFirst(2))"
+    }
+
+    // MARK: Looking up
+
+    /// Reads every pack's index once per process; packs written later by this process are added
+    /// as they are finished.
+    private func loadedIndex() throws -> [ObjectID: PackSlot] {
+        if let packIndex { return packIndex }
+        var index = [ObjectID: PackSlot]()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: packsDirectory)) ?? [])
+            .filter { $0.hasSuffix(".pack") }.sorted()
+        for name in names {
+            let path = packsDirectory + "/" + name
+            // A damaged pack must not make the rest of the store unreadable: fsck reports it.
+            let entries: [PackFormat.Entry]
+            do { entries = try PackFormat.readIndex(path: path) } catch let e as StoreError {
+                damaged[path] = e
+                continue
+            }
+            let number = packPaths.count
+            packPaths.append(path)
+            for e in entries { index[e.id] = PackSlot(pack: number, offset: e.offset, length: e.length) }
+        }
+        packIndex = index
+        return index
+    }
+
+    func registerPack(path: String, entries: [PackFormat.Entry]) throws {
+        lock.lock(); defer { lock.unlock() }
+        var index = try loadedIndex()
+        let number = packPaths.count
+        packPaths.append(path)
+        for e in entries { index[e.id] = PackSlot(pack: number, offset: e.offset, length: e.length) }
+        packIndex = index
+    }
+
+    /// Where `id` is stored, or nil when it is not.
+    public func location(of id: ObjectID) throws -> ObjectLocation? {
+        lock.lock()
+        let slot = try loadedIndex()[id]
+        let packPath = slot.map { packPaths[$0.pack] }
+        lock.unlock()
+        if let slot, let packPath { return .packed(path: packPath, offset: slot.offset, length: slot.length) }
+        let path = loosePath(id)
+        return FileIO.lstat(path) != nil ? .loose(path: path) : nil
+    }
+
+    public func contains(_ id: ObjectID) throws -> Bool { try location(of: id) != nil }
+
+    /// Every object in packs, with its location; for fsck and gc.
+    public func packedObjects() throws -> [(id: ObjectID, location: ObjectLocation)] {
+        lock.lock(); defer { lock.unlock() }
+        return try loadedIndex().map { ($0.key, .packed(path: packPaths[$0.value.pack], offset: $0.value.offset, length: $0.value.length)) }
+    }
+
+    /// Every loose object file, by the name it claims.
+    public func looseObjects() throws -> [(id: ObjectID?, path: String)] {
+        var out = [(ObjectID?, String)]()
+        let fm = FileManager.default
+        for fan in ((try? fm.contentsOfDirectory(atPath: objectsDirectory)) ?? []).sorted() {
+            for rest in ((try? fm.contentsOfDirectory(atPath: objectsDirectory + "/" + fan)) ?? []).sorted() {
+                out.append((try? ObjectID(parsing: fan + rest), objectsDirectory + "/" + fan + "/" + rest))
+            }
+        }
+        return out
+    }
+
+    /// Packs whose index could not be read, with the reason.
+    public var damagedPacks: [String: StoreError] {
+        get throws {
+            lock.lock(); defer { lock.unlock() }
+            _ = try loadedIndex()
+            return damaged
+        }
+    }
+
+    public var packFiles: [String] {
+        get throws {
+            lock.lock(); defer { lock.unlock() }
+            _ = try loadedIndex()
+            return packPaths
+        }
+    }
+
+    private func descriptor(forPack path: String) throws -> Int32 {
+        lock.lock(); defer { lock.unlock() }
+        let number = packPaths.firstIndex(of: path) ?? -1
+        if let fd = packDescriptors[number] { return fd }
+        let fd = try FileIO.open(path, O_RDONLY)
+        if number >= 0 { packDescriptors[number] = fd }
+        return fd
+    }
+
+    // MARK: Reading
+
+    /// Streams the object's bytes to `body` in chunks, then checks that they hash to `id`.
+    /// A mismatch throws `StoreError.corruptObject` after the last chunk: callers that must not
+    /// expose bad bytes (checkout) write to a staging place first.
+    public func read(_ id: ObjectID, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let location = try location(of: id) else { throw StoreError.missingObject(id) }
+        let actual = try read(at: location, body)
+        guard actual == id else { throw StoreError.corruptObject(id, actual: actual, location: location.describe) }
+    }
+
+    /// The object's bytes, verified.
+    public func bytes(of id: ObjectID) throws -> [UInt8] {
+        var out = [UInt8]()
+        try read(id) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// Streams the bytes at `location` and returns their hash.
+    public func read(at location: ObjectLocation, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> ObjectID {
+        let chunk = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        var hasher = SHA256Hasher()
+        switch location {
+        case .loose(let path):
+            let fd = try FileIO.open(path, O_RDONLY)
+            defer { close(fd) }
+            while true {
+                let n = try FileIO.read(fd, buffer, chunk, path: path)
+                if n == 0 { break }
+                let slice = UnsafeRawBufferPointer(start: buffer, count: n)
+                hasher.update(slice)
+                try body(slice)
+            }
+        case .packed(let path, let offset, let length):
+            let fd = try descriptor(forPack: path)
+            var done: UInt64 = 0
+            while done < length {
+                let want = Int(min(UInt64(chunk), length - done))
+                let n = try FileIO.pread(fd, buffer, want, at: offset + done, path: path)
+                guard n == want else { throw StoreError.corruptPack(path: path, problem: "truncated at offset \(offset + done)") }
+                let slice = UnsafeRawBufferPointer(start: buffer, count: n)
+                hasher.update(slice)
+                try body(slice)
+                done += UInt64(n)
+            }
+        }
+        return hasher.finalize()
+    }
+
+    // MARK: Durability
+
+    /// Makes everything written to the lake's filesystem durable: one `syncfs` per commit
+    /// instead of one `fsync` per file.
+    public func sync() throws {
+        let fd = try FileIO.open(root, O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        guard lake_syncfs(fd) == 0 else { throw SystemError("sync", path: root) }
+    }
+}
+
+extension ObjectLocation {
+    var describe: String {
+        switch self {
+        case .loose(let path): return path
+        case .packed(let path, let offset, _): return "\(path) at offset \(offset)"
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import LakeCore
+
+/// The pack file format `lake-pack v1` (docs/format.md): object bytes back to back, then an
+/// index of 48-byte entries sorted by ID (32-byte digest, offset and length as little-endian
+/// UInt64), then a 32-byte trailer: index offset, entry count, and the magic `lake-pack v1\0\0\0\0`.
+/// A pack is written under `tmp/` and renamed into `packs/` whole, so a pack in `packs/` is
+/// always complete; it is never modified afterwards.
+enum PackFormat {
+    static let magic: [UInt8] = Array("lake-pack v1".utf8) + [0, 0, 0, 0]
+    static let trailerSize = 32
+    static let entrySize = 48
+
+    struct Entry {
+        var id: ObjectID
+        var offset: UInt64
+        var length: UInt64
+    }
+
+    static func encodeIndex(_ entries: [Entry], indexOffset: UInt64) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(entries.count * entrySize + trailerSize)
+        for e in entries.sorted(by: { $0.id < $1.id }) {
+            out.append(contentsOf: e.id.digest)
+            appendLE(e.offset, to: &out)
+            appendLE(e.length, to: &out)
+        }
+        appendLE(indexOffset, to: &out)
+        appendLE(UInt64(entries.count), to: &out)
+        out.append(contentsOf: magic)
+        return out
+    }
+
+    static func readIndex(path: String) throws -> [Entry] {
+        let fd = try FileIO.open(path, O_RDONLY)
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw SystemError("stat", path: path) }
+        let size = UInt64(st.st_size)
+        guard size >= UInt64(trailerSize) else { throw StoreError.corruptPack(path: path, problem: "shorter than its trailer") }
+        var trailer = [UInt8](repeating: 0, count: trailerSize)
+        let n = try trailer.withUnsafeMutableBytes { try FileIO.pread(fd, $0.baseAddress!, trailerSize, at: size - UInt64(trailerSize), path: path) }
+        guard n == trailerSize, Array(trailer[16...]) == magic else {
+            throw StoreError.corruptPack(path: path, problem: "no 'lake-pack v1' trailer")
+        }
+        let indexOffset = readLE(trailer, at: 0), count = readLE(trailer, at: 8)
+        guard indexOffset <= size, count <= (size - indexOffset) / UInt64(entrySize),
+              indexOffset + count * UInt64(entrySize) + UInt64(trailerSize) == size else {
+            throw StoreError.corruptPack(path: path, problem: "index offset or count out of range")
+        }
+        var raw = [UInt8](repeating: 0, count: Int(count) * entrySize)
+        let got = try raw.withUnsafeMutableBytes { try FileIO.pread(fd, $0.baseAddress!, $0.count, at: indexOffset, path: path) }
+        guard got == raw.count else { throw StoreError.corruptPack(path: path, problem: "index truncated") }
+        var entries = [Entry]()
+        entries.reserveCapacity(Int(count))
+        for i in 0 ..< Int(count) {
+            let base = i * entrySize
+            let e = Entry(id: ObjectID(digest: Array(raw[base ..< base + 32])),
+                          offset: readLE(raw, at: base + 32), length: readLE(raw, at: base + 40))
+            guard e.offset <= indexOffset, e.length <= indexOffset - e.offset else {
+                throw StoreError.corruptPack(path: path, problem: "entry \(e.id) points outside the data")
+            }
+            entries.append(e)
+        }
+        return entries
+    }
+
+    private static func appendLE(_ v: UInt64, to out: inout [UInt8]) {
+        for i in 0 ..< 8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
+    }
+
+    private static func readLE(_ bytes: [UInt8], at offset: Int) -> UInt64 {
+        (0 ..< 8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
+    }
+}
+
+/// Appends small objects to one new pack file; one writer per thread, so writers never share a
+/// file. `finish()` writes the index and moves the pack into `packs/`.
+public final class PackWriter {
+    private let store: ObjectStore
+    private let tmpPath: String
+    /// Opened at the first append, so a writer that gets nothing creates no file.
+    private var fd: Int32 = -1
+    private var offset: UInt64 = 0
+    private var entries: [PackFormat.Entry] = []
+    private var buffer: [UInt8] = []
+    private static let flushSize = 4 << 20
+
+    init(store: ObjectStore) {
+        self.store = store
+        tmpPath = store.tmpDirectory + "/" + FileIO.uniqueName("pack") + ".tmp"
+    }
+
+    deinit {
+        if fd >= 0 {
+            close(fd)
+            unlink(tmpPath)
+        }
+    }
+
+    public func append(_ id: ObjectID, _ bytes: UnsafeRawBufferPointer) throws {
+        entries.append(.init(id: id, offset: offset, length: UInt64(bytes.count)))
+        offset += UInt64(bytes.count)
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= Self.flushSize { try flush() }
+    }
+
+    private func flush() throws {
+        if fd < 0 { fd = try FileIO.open(tmpPath, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444) }
+        try buffer.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: tmpPath) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes the index and renames the pack into `packs/` under the hash of its index (a name
+    /// that no other pack can take). Returns nil when nothing was appended.
+    @discardableResult
+    public func finish() throws -> String? {
+        guard !entries.isEmpty else { return nil }
+        let index = PackFormat.encodeIndex(entries, indexOffset: offset)
+        buffer.append(contentsOf: index)
+        try flush()
+        let name = SHA256Hasher.hash(index).hex
+        let path = "\(store.packsDirectory)/\(name).pack"
+        try FileIO.rename(tmpPath, path)
+        close(fd)
+        fd = -1
+        try store.registerPack(path: path, entries: entries)
+        entries = []
+        return path
+    }
+}

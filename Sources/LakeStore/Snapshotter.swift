@@ -1,0 +1,231 @@
+import Foundation
+import LakeCore
+
+/// What the stat cache remembers of a file from an earlier commit, so that an unchanged file
+/// is not read again.
+public struct CachedFile: Sendable, Equatable {
+    public var size: UInt64
+    public var mtimeNs: Int64
+    public var ctimeNs: Int64
+    public var inode: UInt64
+    public var device: UInt64
+    public var object: ObjectID
+    public var rows: Int64?
+
+    public init(size: UInt64, mtimeNs: Int64, ctimeNs: Int64, inode: UInt64, device: UInt64, object: ObjectID, rows: Int64?) {
+        (self.size, self.mtimeNs, self.ctimeNs, self.inode, self.device, self.object, self.rows) = (size, mtimeNs, ctimeNs, inode, device, object, rows)
+    }
+}
+
+/// The result of snapshotting a tree: its manifest, the rows of its tabular files, what the
+/// stat cache should now hold, and what the work cost.
+public struct Ingest: Sendable {
+    public var manifest: Manifest
+    /// Row counts by path, for `.csv`, `.tsv`, `.jsonl` and `.ndjson` files.
+    public var rows: [String: Int64]
+    /// Entries for the stat cache, by path: only files whose timestamps are safely in the past.
+    public var cache: [String: CachedFile]
+    public var filesRead = 0
+    public var filesFromCache = 0
+    public var bytesRead: UInt64 = 0
+    public var objectsWritten = 0
+}
+
+/// Turns a directory (or one file) into objects and a manifest, in one read pass per file,
+/// on all cores.
+public final class Snapshotter {
+    private let store: ObjectStore
+    /// A file whose mtime or ctime is within this many nanoseconds of the scan's start may be
+    /// changed again without its timestamps moving (coarse clocks, 1–2 s filesystems), so it is
+    /// not trusted from the cache next time ("racy" in git's words).
+    public static let racyWindowNs: Int64 = 2_000_000_000
+
+    public init(store: ObjectStore) {
+        self.store = store
+    }
+
+    /// Snapshots `path`. Files whose stat matches `cache` are not read; directories in
+    /// `skipping` (the lake itself) are left out. The batch is not synced: the caller syncs
+    /// once, after the manifest is stored, before cataloguing.
+    public func snapshot(path: String, cache: [String: CachedFile], skipping: Set<FileIdentity> = [], batch: ObjectBatch) throws -> Ingest {
+        let scanStartNs = Self.nowNs()
+        let root = try TreeScanner.scan(path, skipping: skipping)
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let shared = SharedWork(count: root.entries.count)
+        var perWorker = [WorkerResult](repeating: WorkerResult(), count: workers)
+        perWorker.withUnsafeMutableBufferPointer { results in
+            let results = results
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                do {
+                    let worker = try Worker(store: store, batch: batch, base: root.base, cache: cache, scanStartNs: scanStartNs)
+                    while let range = shared.next() {
+                        for i in range { try worker.ingest(root.entries[i]) }
+                    }
+                    try worker.finish()
+                    results[w] = worker.result
+                } catch {
+                    shared.fail(error)
+                }
+            }
+        }
+        if let error = shared.error { throw error }
+        var ingest = Ingest(manifest: try Manifest(entries: perWorker.flatMap(\.entries)), rows: [:], cache: [:])
+        for r in perWorker {
+            ingest.rows.merge(r.rows) { a, _ in a }
+            ingest.cache.merge(r.cache) { a, _ in a }
+            ingest.filesRead += r.filesRead
+            ingest.filesFromCache += r.filesFromCache
+            ingest.bytesRead += r.bytesRead
+            ingest.objectsWritten += r.objectsWritten
+        }
+        return ingest
+    }
+
+    static func nowNs() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}
+
+/// Hands out ranges of entry indexes to workers and keeps the first error.
+private final class SharedWork: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private let count: Int
+    private(set) var error: Error?
+
+    init(count: Int) { self.count = count }
+
+    func next() -> Range<Int>? {
+        lock.lock(); defer { lock.unlock() }
+        guard error == nil, nextIndex < count else { return nil }
+        let end = min(count, nextIndex + 64)
+        defer { nextIndex = end }
+        return nextIndex ..< end
+    }
+
+    func fail(_ e: Error) {
+        lock.lock(); defer { lock.unlock() }
+        if error == nil { error = e }
+    }
+}
+
+private struct WorkerResult {
+    var entries: [ManifestEntry] = []
+    var rows: [String: Int64] = [:]
+    var cache: [String: CachedFile] = [:]
+    var filesRead = 0
+    var filesFromCache = 0
+    var bytesRead: UInt64 = 0
+    var objectsWritten = 0
+}
+
+private final class Worker {
+    let store: ObjectStore
+    let batch: ObjectBatch
+    let base: String
+    let cache: [String: CachedFile]
+    let scanStartNs: Int64
+    var result = WorkerResult()
+    let pack: PackWriter
+    let buffer: UnsafeMutableRawPointer
+    let bufferSize = ObjectStore.looseThreshold
+
+    init(store: ObjectStore, batch: ObjectBatch, base: String, cache: [String: CachedFile], scanStartNs: Int64) throws {
+        (self.store, self.batch, self.base, self.cache, self.scanStartNs) = (store, batch, base, cache, scanStartNs)
+        pack = batch.packWriter()
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 64)
+    }
+
+    deinit { buffer.deallocate() }
+
+    func finish() throws { try batch.finish(pack) }
+
+    func ingest(_ entry: TreeScanner.Entry) throws {
+        let full = entry.path.isEmpty ? base : base + "/" + entry.path
+        var st = stat()
+        guard lstat(full, &st) == 0 else { throw SystemError("stat", path: full) }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: try ingestFile(entry.path, full: full, st)
+        case S_IFLNK: try ingestLink(entry.path, full: full, size: Int(st.st_size))
+        default: throw StoreError.unsupportedFile(path: full, type: TreeScanner.describe(mode: st.st_mode))
+        }
+    }
+
+    private func ingestFile(_ path: String, full: String, _ lst: stat) throws {
+        let mode = lst.st_mode & S_IXUSR != 0 ? ManifestEntry.executable : ManifestEntry.regular
+        if let hit = cache[path], hit == cached(lst, object: hit.object, rows: hit.rows), try batch.has(hit.object) {
+            result.entries.append(ManifestEntry(path: path, mode: mode, size: hit.size, object: hit.object))
+            if let rows = hit.rows { result.rows[path] = rows }
+            result.cache[path] = hit
+            result.filesFromCache += 1
+            return
+        }
+        let fd = try FileIO.open(full, O_RDONLY | O_NOFOLLOW)
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw SystemError("stat", path: full) }
+        var counter = RowCounter(fileName: path)
+        let id: ObjectID
+        let size: UInt64
+        if Int(st.st_size) < bufferSize {
+            // Small: read it whole (one byte more than expected shows that it grew).
+            let n = try FileIO.read(fd, buffer, bufferSize, path: full)
+            guard n == Int(st.st_size) else { throw StoreError.sourceChanged(full) }
+            let bytes = UnsafeRawBufferPointer(start: buffer, count: n)
+            id = SHA256Hasher.hash(bytes)
+            counter?.update(bytes)
+            if batch.claim(id) {
+                try pack.append(id, bytes)
+                result.objectsWritten += 1
+            }
+            size = UInt64(n)
+        } else {
+            var rowCounter = counter
+            let stored = try batch.storeLoose(from: fd, path: full, buffer: buffer, bufferSize: bufferSize) { rowCounter?.update($0) }
+            counter = rowCounter
+            guard stored.size == UInt64(st.st_size) else { throw StoreError.sourceChanged(full) }
+            if stored.written { result.objectsWritten += 1 }
+            (id, size) = (stored.id, stored.size)
+        }
+        var after = stat()
+        guard fstat(fd, &after) == 0 else { throw SystemError("stat", path: full) }
+        guard after.st_mtim.tv_sec == st.st_mtim.tv_sec, after.st_mtim.tv_nsec == st.st_mtim.tv_nsec, after.st_size == st.st_size else {
+            throw StoreError.sourceChanged(full)
+        }
+        result.filesRead += 1
+        result.bytesRead += size
+        result.entries.append(ManifestEntry(path: path, mode: mode, size: size, object: id))
+        if let counter { result.rows[path] = counter.rows }
+        let entry = cached(st, object: id, rows: counter?.rows)
+        if max(entry.mtimeNs, entry.ctimeNs) < scanStartNs - Snapshotter.racyWindowNs {
+            result.cache[path] = entry
+        }
+    }
+
+    private func cached(_ st: stat, object: ObjectID, rows: Int64?) -> CachedFile {
+        CachedFile(size: UInt64(st.st_size),
+                   mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+                   ctimeNs: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec),
+                   inode: UInt64(st.st_ino), device: UInt64(st.st_dev), object: object, rows: rows)
+    }
+
+    private func ingestLink(_ path: String, full: String, size: Int) throws {
+        var target = [UInt8](repeating: 0, count: max(size, 1) + 1)
+        let n = readlink(full, &target, target.count)
+        guard n >= 0 else { throw SystemError("read link", path: full) }
+        guard n <= size else { throw StoreError.sourceChanged(full) }
+        target.removeLast(target.count - n)
+        guard let text = String(validating: target, as: UTF8.self) else { throw StoreError.invalidPathName(full) }
+        guard TreeScanner.staysInside(link: path, target: text) else {
+            throw StoreError.escapingSymlink(path: full, target: text)
+        }
+        let id = SHA256Hasher.hash(target)
+        if batch.claim(id) {
+            try target.withUnsafeBytes { try pack.append(id, $0) }
+            result.objectsWritten += 1
+        }
+        result.entries.append(ManifestEntry(path: path, mode: ManifestEntry.symlink, size: UInt64(n), object: id))
+    }
+}

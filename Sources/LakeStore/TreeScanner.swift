@@ -1,0 +1,103 @@
+import Foundation
+import LakeCore
+
+/// Lists the files under a directory (or the one file given) without reading them.
+enum TreeScanner {
+    struct Entry {
+        /// Relative to the base, slash-separated.
+        var path: String
+    }
+
+    struct Tree {
+        /// The directory the entry paths are relative to.
+        var base: String
+        var entries: [Entry]
+    }
+
+    /// Lists `path`: a directory's files, links and special files (refused later, with their
+    /// path), recursively; or a single file as one entry named by its base name. Directories
+    /// whose identity is in `skipping` (the lake itself) are left out.
+    static func scan(_ path: String, skipping: Set<FileIdentity> = []) throws -> Tree {
+        var st = stat()
+        guard lstat(path, &st) == 0 else {
+            if errno == ENOENT { throw StoreError.sourceMissing(path) }
+            throw SystemError("stat", path: path)
+        }
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let trimmed = absolute.count > 1 && absolute.hasSuffix("/") ? String(absolute.dropLast()) : absolute
+        guard st.st_mode & S_IFMT == S_IFDIR else {
+            let url = URL(fileURLWithPath: trimmed)
+            return Tree(base: url.deletingLastPathComponent().path, entries: [Entry(path: url.lastPathComponent)])
+        }
+        var entries = [Entry]()
+        try walk(trimmed, relative: "", skipping: skipping, into: &entries)
+        return Tree(base: trimmed, entries: entries)
+    }
+
+    private static func walk(_ dir: String, relative: String, skipping: Set<FileIdentity>, into entries: inout [Entry]) throws {
+        guard let handle = opendir(dir) else { throw SystemError("read directory", path: dir) }
+        defer { closedir(handle) }
+        while let ent = readdir(handle) {
+            let name: String? = withUnsafePointer(to: &ent.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(validatingCString: $0) }
+            }
+            guard let name else {
+                let raw = withUnsafePointer(to: &ent.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                throw StoreError.invalidPathName(dir + "/" + raw)
+            }
+            if name == "." || name == ".." { continue }
+            let rel = relative.isEmpty ? name : relative + "/" + name
+            let full = dir + "/" + name
+            var type = ent.pointee.d_type
+            if type == UInt8(DT_UNKNOWN) {
+                var st = stat()
+                guard lstat(full, &st) == 0 else { throw SystemError("stat", path: full) }
+                type = st.st_mode & S_IFMT == S_IFDIR ? UInt8(DT_DIR) : UInt8(DT_REG)
+            }
+            if type == UInt8(DT_DIR) {
+                if !skipping.isEmpty, let id = FileIdentity(path: full), skipping.contains(id) { continue }
+                try walk(full, relative: rel, skipping: skipping, into: &entries)
+            } else {
+                entries.append(Entry(path: rel))
+            }
+        }
+    }
+
+    /// Whether a link at `link` (relative to the tree) with `target` resolves inside the tree,
+    /// judged on the text alone: absolute targets and targets that climb above the root escape.
+    static func staysInside(link: String, target: String) -> Bool {
+        guard !target.hasPrefix("/"), !target.isEmpty else { return false }
+        var depth = link.split(separator: "/").count - 1
+        for part in target.split(separator: "/") {
+            if part == ".." { depth -= 1 } else if part != "." { depth += 1 }
+            if depth < 0 { return false }
+        }
+        return true
+    }
+
+    static func describe(mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFCHR: return "character device"
+        case S_IFBLK: return "block device"
+        case S_IFIFO: return "fifo"
+        case S_IFSOCK: return "socket"
+        case S_IFDIR: return "directory"
+        default: return "special file"
+        }
+    }
+}
+
+/// A file's device and inode: which directory is the lake, whatever path names it.
+public struct FileIdentity: Hashable, Sendable {
+    public let device: UInt64
+    public let inode: UInt64
+
+    public init?(path: String) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        device = UInt64(st.st_dev)
+        inode = UInt64(st.st_ino)
+    }
+}

@@ -1,0 +1,4 @@
+import Foundation
+import LakeCLI
+
+exit(LakeCommand.runMain())
