@@ -28,12 +28,14 @@ let package = Package(
             "LakeKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lake", dependencies: ["LakeCLI"]),
-        .target(name: "LakeTestSupport", dependencies: ["LakeKit"], path: "Tests/LakeTestSupport"),
+        .target(name: "LakeTestSupport", dependencies: [
+            "LakeKit", .product(name: "GRDB", package: "GRDB.swift"),
+        ], path: "Tests/LakeTestSupport"),
         .testTarget(name: "LakeCoreTests", dependencies: ["LakeCore", "LakeTestSupport"]),
         .testTarget(name: "LakeStoreTests", dependencies: ["LakeStore", "LakeTestSupport"]),
         .testTarget(name: "LakeCatalogTests", dependencies: ["LakeCatalog", "LakeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "LakeKitTests", dependencies: ["LakeKit", "LakeTestSupport"]),
-        .testTarget(name: "LakeCLITests", dependencies: ["LakeTestSupport"]),
+        .testTarget(name: "LakeKitTests", dependencies: ["LakeKit", "LakeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "LakeCLITests", dependencies: ["LakeKit", "LakeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

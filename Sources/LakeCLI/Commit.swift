@@ -42,11 +42,11 @@ struct Commit: ParsableCommand {
         if global.quiet { return }
         let r = result.record
         if r.created {
-            Output.line("\(r.dataset)@\(r.version) \(r.snapshot) (\(r.files) files, \(Output.bytes(r.bytes)))")
+            Output.line("\(r.dataset)@\(r.version) \(r.snapshot) (\(Output.count(r.files, "file")), \(Output.bytes(r.bytes)))")
         } else {
             Output.line("unchanged: \(r.dataset)@\(r.version) already holds \(r.snapshot); no new version")
         }
-        Output.line("read \(result.filesRead) files (\(Output.bytes(result.bytesRead))), \(result.filesFromCache) unchanged since the last commit, \(result.objectsWritten) new objects")
+        Output.line("read \(Output.count(result.filesRead, "file")) (\(Output.bytes(result.bytesRead))), \(result.filesFromCache) unchanged since the last commit, \(Output.count(result.objectsWritten, "new object"))")
         if let move = result.promoted {
             Output.line("promoted \(move.ref): \(move.from.map(Output.short) ?? "(new)") -> \(Output.short(move.to))")
         }

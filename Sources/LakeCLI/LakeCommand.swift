@@ -22,7 +22,7 @@ public struct LakeCommand: ParsableCommand {
     /// Parses `arguments`, runs the command and returns the exit code (docs/cli.md).
     public static func runMain(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Int32 {
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(hoistingGlobalOptions(arguments))
             try command.run()
             return 0
         } catch let failure as LakeFailure {
@@ -40,6 +40,31 @@ public struct LakeCommand: ParsableCommand {
             // ArgumentParser's own failures are the caller's words: usage (2), not EX_USAGE (64).
             return code == .validationFailure ? ErrorCategory.usage.rawValue : ErrorCategory.failure.rawValue
         }
+    }
+}
+
+extension LakeCommand {
+    /// `lake --lake X ls` reads as `lake ls --lake X`: global options written before the
+    /// subcommand move to just after it (not to the end, where `--` may end the options).
+    static func hoistingGlobalOptions(_ arguments: [String]) -> [String] {
+        var leading = [String]()
+        var rest = arguments[...]
+        while let first = rest.first {
+            if first == "--json" || first == "--quiet" {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else if first == "--lake", rest.count >= 2 {
+                leading += rest.prefix(2)
+                rest = rest.dropFirst(2)
+            } else if first.hasPrefix("--lake=") {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else {
+                break
+            }
+        }
+        guard let subcommand = rest.first, !leading.isEmpty else { return arguments }
+        return [subcommand] + leading + rest.dropFirst()
     }
 }
 
@@ -97,6 +122,9 @@ enum Output {
         }
         return "\(n) B"
     }
+
+    /// `1 file`, `2 files`.
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 
     static func short(_ id: String) -> String {
         String(id.dropFirst(ObjectID.scheme.count).prefix(12))

@@ -31,6 +31,7 @@ extension Lake {
         if let kind, let existing = try catalog.datasetKind(dataset), existing != kind {
             throw CatalogError.kindMismatch(dataset: dataset.rawValue, existing: existing.rawValue, given: kind.rawValue)
         }
+        try store.prepareForWriting()
         let oldCache = try catalog.statCache(root: root)
         let batch = ObjectBatch(store: store)
         let skipping = FileIdentity(path: directory).map { Set([$0]) } ?? []

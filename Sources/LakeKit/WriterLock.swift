@@ -49,9 +49,10 @@ public enum Actor {
         return gethostname(&buf, buf.count) == 0 ? String(cString: buf) : "unknown-host"
     }
 
+    /// `$LAKE_ACTOR` as given (for CI jobs and shared accounts), else `user@host`.
     public static var current: String {
         let env = ProcessInfo.processInfo.environment
-        let user = env["LAKE_ACTOR"] ?? env["USER"] ?? env["LOGNAME"] ?? "uid\(getuid())"
-        return user.contains("@") ? user : "\(user)@\(host)"
+        if let actor = env["LAKE_ACTOR"], !actor.isEmpty { return actor }
+        return "\(env["USER"] ?? env["LOGNAME"] ?? "uid\(getuid())")@\(host)"
     }
 }

@@ -54,6 +54,12 @@ public final class ObjectStore: @unchecked Sendable {
         }
     }
 
+    /// Makes the store's directories where a copy of the lake lost them (git and some backup
+    /// tools keep no empty directories).
+    public func prepareForWriting() throws {
+        try Self.create(at: root)
+    }
+
     public func loosePath(_ id: ObjectID) -> String {
         let hex = id.hex
         return "\(objectsDirectory)/\(hex.prefix(2))/\(hex.dropFirst(2))"

@@ -1,7 +1,7 @@
 import LakeCore
 
 /// Errors of the object store and snapshots.
-public enum StoreError: LakeFailure {
+public enum StoreError: LakeFailure, Equatable {
     case invalidManifest(String)
     case missingObject(ObjectID)
     case corruptObject(ObjectID, actual: ObjectID, location: String)

@@ -1,0 +1,122 @@
+import Foundation
+import LakeTestSupport
+import Testing
+
+@Suite struct CommandTests {
+    @Test func commitLogShowCatAndCheckoutRoundTrip() throws {
+        let w = try CLIWorkspace()
+        w.makeRun("run", rows: 3)
+        w.dir.write("run/sub/odd name\nwith newline é.txt", "odd\n")
+        w.dir.write("run/bin/step.sh", "#!/bin/sh\n", mode: 0o755)
+        let first = try w.lake("commit", "run", "--dataset", "runs/passX", "--kind", "run", "-m", "first")
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.hasPrefix("runs/passX@1 sha256:"))
+        let again = try w.lake("commit", "run", "--dataset", "runs/passX")
+        #expect(again.status == 0)
+        #expect(again.stdout.hasPrefix("unchanged: runs/passX@1"))
+        w.dir.write("run/ok.jsonl", "{\"id\":9}\n")
+        #expect(try w.lake("commit", "run", "--dataset", "runs/passX", "--promote", "runs/_current/PASSX").status == 0)
+
+        let log = try w.lake("--json", "log", "runs/passX")
+        let versions = try #require(LakeCLI.json(log) as? [[String: Any]])
+        #expect(versions.map { $0["version"] as? Int } == [1, 2])
+        #expect(versions.map { $0["rows"] as? Int } == [6, 4])
+        #expect(versions.first?["message"] as? String == "first")
+
+        let show = try w.lake("show", "runs/passX@1")
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("version  runs/passX@1 (run)"))
+        #expect(show.stdout.contains("100755  10    -     bin/step.sh"))
+
+        let cat = try w.lake("cat", "runs/passX@1:sub/odd name\nwith newline é.txt")
+        #expect(cat.stdout == "odd\n")
+
+        let out = try w.lake("checkout", "runs/passX@1", "out")
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(w.dir.read("out/sub/odd name\nwith newline é.txt") == "odd\n")
+        #expect(FileManager.default.isExecutableFile(atPath: w.dir.at("out/bin/step.sh")))
+        #expect(w.dir.read("out/scores.csv") == w.dir.read("run/scores.csv"))
+        // Checking the checkout back in gives the same snapshot.
+        let recommit = try w.lake("--json", "commit", "out", "--dataset", "copy")
+        let record = try #require((LakeCLI.json(recommit) as? [String: Any])?["record"] as? [String: Any])
+        #expect(record["snapshot"] as? String == versions[0]["snapshot"] as? String)
+    }
+
+    @Test func checkoutLinkSharesLargeObjectsReadOnly() throws {
+        let w = try CLIWorkspace()
+        var random = SeededBytes(seed: 7)
+        w.dir.write("big/model.bin", random.next(3 << 20))
+        w.dir.write("big/small.txt", "s\n")
+        #expect(try w.lake("commit", "big", "--dataset", "models/m").status == 0)
+        let r = try w.lake("--json", "checkout", "models/m", "linked", "--link")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect((LakeCLI.json(r) as? [String: Any])?["linked"] as? Int == 1)
+        var a = stat(), b = stat()
+        lstat(w.dir.at("linked/model.bin"), &a)
+        lstat(w.dir.at("big/model.bin"), &b)
+        #expect(a.st_nlink == 2, "hard-linked to the object")
+        #expect(a.st_mode & 0o222 == 0, "linked files are read-only")
+        #expect(FileManager.default.contentsEqual(atPath: w.dir.at("linked/model.bin"), andPath: w.dir.at("big/model.bin")))
+    }
+
+    @Test func promoteExpectRollbackAndRefLog() throws {
+        let w = try CLIWorkspace()
+        w.makeRun("a", rows: 1)
+        w.makeRun("b", rows: 2)
+        #expect(try w.lake("commit", "a", "--dataset", "field/passG").status == 0)
+        #expect(try w.lake("commit", "b", "--dataset", "field/passG").status == 0)
+        let created = try w.lake("promote", "field/_current/MERGED", "field/passG@1", "--expect", "none", "-m", "first merge")
+        #expect(created.status == 0, "\(created.stderr)")
+        let stale = try w.lake("promote", "field/_current/MERGED", "field/passG@2", "--expect", "none")
+        #expect(stale.status == 5)
+        #expect(stale.stderr.contains("nothing was changed"))
+        #expect(try w.lake("promote", "field/_current/MERGED", "field/passG@2", "--expect", "field/passG@1").status == 0)
+        let back = try w.lake("rollback", "field/_current/MERGED", "-m", "bad merge")
+        #expect(back.status == 0)
+        #expect(back.stdout.hasPrefix("rolled back field/_current/MERGED"))
+        let moves = try #require(LakeCLI.json(try w.lake("--json", "log", "field/_current/MERGED")) as? [[String: Any]])
+        #expect(moves.map { $0["action"] as? String } == ["promote", "promote", "rollback"])
+        #expect(moves.map { $0["actor"] as? String } == ["tester", "tester", "tester"])
+        #expect(moves.last?["message"] as? String == "bad merge")
+        let show = try w.lake("--json", "show", "field/_current/MERGED@{1}")
+        let v1 = try #require(LakeCLI.json(try w.lake("--json", "show", "field/passG@2")) as? [String: Any])
+        #expect((LakeCLI.json(show) as? [String: Any])?["snapshot"] as? String == v1["snapshot"] as? String)
+        let refs = try w.lake("refs")
+        #expect(refs.stdout.contains("field/_current/MERGED"))
+    }
+
+    @Test func lsFiltersByPatternAndPrintsJSON() throws {
+        let w = try CLIWorkspace()
+        w.makeRun("a", rows: 1)
+        #expect(try w.lake("commit", "a", "--dataset", "runs/passX", "--kind", "run").status == 0)
+        #expect(try w.lake("commit", "a/ok.jsonl", "--dataset", "evals/passC").status == 0)
+        let all = try #require(LakeCLI.json(try w.lake("ls", "--json")) as? [[String: Any]])
+        #expect(all.map { $0["name"] as? String } == ["evals/passC", "runs/passX"])
+        let runs = try w.lake("ls", "runs/*")
+        #expect(runs.stdout.contains("runs/passX  run"))
+        #expect(!runs.stdout.contains("evals/passC"))
+    }
+
+    @Test func theLakeIsFoundByOptionEnvironmentAndWalkingUp() throws {
+        let w = try CLIWorkspace()
+        w.makeRun("deep/er/run", rows: 1)
+        let up = try LakeCLI.run(["commit", "run", "--dataset", "d"], cwd: w.dir.at("deep/er"))
+        #expect(up.status == 0, "\(up.stderr)")
+        let other = TempDirectory()
+        #expect(try LakeCLI.run(["ls"], cwd: other.path, environment: ["LAKE_DIR": w.path]).stdout.contains("d "))
+        #expect(try LakeCLI.run(["--lake", w.path, "ls"], cwd: other.path).status == 0)
+        let none = try LakeCLI.run(["ls"], cwd: other.path)
+        #expect(none.status == 4)
+        #expect(none.stderr.contains("lake init"))
+    }
+
+    @Test func helpListsEveryCommand() throws {
+        let w = try CLIWorkspace(initialize: false)
+        let help = try w.lake("--help")
+        #expect(help.status == 0)
+        for command in ["init", "commit", "ls", "log", "show", "cat", "checkout", "refs", "promote", "rollback", "fsck"] {
+            #expect(help.stdout.contains("  \(command) "), "help lists \(command)")
+        }
+        #expect(help.stdout.contains("6 corruption found"))
+    }
+}

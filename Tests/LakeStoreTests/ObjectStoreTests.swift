@@ -1,0 +1,172 @@
+import Foundation
+import LakeCore
+@testable import LakeStore
+import LakeTestSupport
+import Testing
+
+@Suite struct ObjectStoreTests {
+    func makeStore(_ dir: TempDirectory) throws -> ObjectStore {
+        try ObjectStore.create(at: dir.at(".lake"))
+        return ObjectStore(root: dir.at(".lake"))
+    }
+
+    @Test func smallObjectsGoToOnePackAndLargeOnesAreLoose() throws {
+        let dir = TempDirectory()
+        let store = try makeStore(dir)
+        var random = SeededBytes(seed: 1)
+        for i in 0 ..< 50 { dir.write("tree/small/\(i).txt", "file \(i)\n") }
+        dir.write("tree/big.bin", random.next(ObjectStore.looseThreshold + 10))
+        let batch = ObjectBatch(store: store)
+        let ingest = try Snapshotter(store: store).snapshot(path: dir.at("tree"), cache: [:], batch: batch)
+        #expect(ingest.manifest.entries.count == 51)
+        #expect(ingest.objectsWritten == 51)
+        let big = try #require(ingest.manifest.entries.first { $0.path == "big.bin" })
+        #expect(try store.location(of: big.object) == .loose(path: store.loosePath(big.object)))
+        var st = stat()
+        #expect(lstat(store.loosePath(big.object), &st) == 0 && st.st_mode & 0o777 == 0o444, "loose objects are read-only")
+        // Two workers at most: each writes its own pack; nothing is left in tmp/.
+        let packs = try FileManager.default.contentsOfDirectory(atPath: store.packsDirectory)
+        #expect((1 ... ProcessInfo.processInfo.activeProcessorCount).contains(packs.count))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.tmpDirectory).isEmpty)
+        // A fresh store instance reads the packs' indexes back.
+        let reopened = ObjectStore(root: store.root)
+        let small = try #require(ingest.manifest.entries.first { $0.path == "small/7.txt" })
+        #expect(String(decoding: try reopened.bytes(of: small.object), as: UTF8.self) == "file 7\n")
+    }
+
+    @Test func equalContentIsStoredOnce() throws {
+        let dir = TempDirectory()
+        let store = try makeStore(dir)
+        for i in 0 ..< 20 { dir.write("tree/\(i).txt", "same\n") }
+        let ingest = try Snapshotter(store: store).snapshot(path: dir.at("tree"), cache: [:], batch: ObjectBatch(store: store))
+        #expect(ingest.objectsWritten == 1)
+        let again = try Snapshotter(store: store).snapshot(path: dir.at("tree"), cache: [:], batch: ObjectBatch(store: store))
+        #expect(again.objectsWritten == 0)
+        #expect(again.manifest.id == ingest.manifest.id)
+    }
+
+    @Test func aFlippedByteIsReportedNotServed() throws {
+        let dir = TempDirectory()
+        let store = try makeStore(dir)
+        dir.write("tree/a.txt", "precious bytes\n")
+        let ingest = try Snapshotter(store: store).snapshot(path: dir.at("tree"), cache: [:], batch: ObjectBatch(store: store))
+        let id = ingest.manifest.entries[0].object
+        guard case .packed(let pack, let offset, _) = try store.location(of: id) else { Issue.record("not packed"); return }
+        try flipByte(in: pack, at: offset + 3)
+        #expect(throws: StoreError.self) { try ObjectStore(root: store.root).bytes(of: id) }
+        let verification = try StoreVerifier.verify(ObjectStore(root: store.root))
+        #expect(verification.problems.count == 1)
+        #expect(verification.problems.first?.object == id.description)
+        #expect(!verification.good.contains(id))
+    }
+
+    @Test func aPackWithoutItsTrailerIsDamagedButOthersStayReadable() throws {
+        let dir = TempDirectory()
+        let store = try makeStore(dir)
+        dir.write("one/a.txt", "first\n")
+        let first = try Snapshotter(store: store).snapshot(path: dir.at("one"), cache: [:], batch: ObjectBatch(store: store))
+        let broken = try store.packFiles[0]
+        dir.write("two/b.txt", "second\n")
+        let second = try Snapshotter(store: store).snapshot(path: dir.at("two"), cache: [:], batch: ObjectBatch(store: store))
+        truncate(broken, 10)
+        let reopened = ObjectStore(root: store.root)
+        #expect(try reopened.damagedPacks.keys.contains(broken))
+        #expect(try reopened.bytes(of: second.manifest.entries[0].object) == Array("second\n".utf8))
+        #expect(throws: StoreError.self) { try reopened.bytes(of: first.manifest.entries[0].object) }
+    }
+
+    func flipByte(in path: String, at offset: UInt64) throws {
+        chmod(path, 0o644)
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        try handle.seek(toOffset: offset)
+        let byte = try handle.read(upToCount: 1)![0]
+        try handle.seek(toOffset: offset)
+        try handle.write(contentsOf: [byte ^ 0xFF])
+        try handle.close()
+    }
+}
+
+@Suite struct SnapshotterTests {
+    func snapshot(_ dir: TempDirectory, _ tree: String, cache: [String: CachedFile] = [:]) throws -> Ingest {
+        let root = dir.at(".lake")
+        if !FileManager.default.fileExists(atPath: root) { try ObjectStore.create(at: root) }
+        let store = ObjectStore(root: root)
+        return try Snapshotter(store: store).snapshot(path: dir.at(tree), cache: cache, batch: ObjectBatch(store: store))
+    }
+
+    @Test func keepsExecutableBitLinksAndRows() throws {
+        let dir = TempDirectory()
+        dir.write("t/run.sh", "#!/bin/sh\n", mode: 0o755)
+        dir.write("t/data/ok.jsonl", "{}\n{}\n")
+        try FileManager.default.createSymbolicLink(atPath: dir.at("t/data/latest"), withDestinationPath: "ok.jsonl")
+        try FileManager.default.createSymbolicLink(atPath: dir.at("t/up"), withDestinationPath: "data/../run.sh")
+        let ingest = try snapshot(dir, "t")
+        let byPath = Dictionary(uniqueKeysWithValues: ingest.manifest.entries.map { ($0.path, $0) })
+        #expect(byPath["run.sh"]?.mode == ManifestEntry.executable)
+        #expect(byPath["data/ok.jsonl"]?.mode == ManifestEntry.regular)
+        #expect(byPath["data/latest"]?.mode == ManifestEntry.symlink)
+        #expect(byPath["data/latest"]?.object == SHA256Hasher.hash(Array("ok.jsonl".utf8)))
+        #expect(ingest.rows == ["data/ok.jsonl": 2])
+    }
+
+    @Test(arguments: ["/etc/passwd", "../outside", "a/../../x"])
+    func linksLeavingTheTreeAreRefused(_ target: String) throws {
+        let dir = TempDirectory()
+        dir.write("t/a.txt", "a")
+        try FileManager.default.createSymbolicLink(atPath: dir.at("t/bad"), withDestinationPath: target)
+        do {
+            _ = try snapshot(dir, "t")
+            Issue.record("an escaping link was accepted")
+        } catch let error as StoreError {
+            #expect("\(error)".contains(dir.at("t/bad")))
+            #expect("\(error)".contains("outside the tree"))
+        }
+    }
+
+    @Test func fifosAreRefusedWithTheirPath() throws {
+        let dir = TempDirectory()
+        dir.write("t/a.txt", "a")
+        #expect(mkfifo(dir.at("t/pipe"), 0o644) == 0)
+        #expect(throws: StoreError.unsupportedFile(path: dir.at("t/pipe"), type: "fifo")) { try snapshot(dir, "t") }
+    }
+
+    @Test func aSingleFileIsASnapshotOfOneEntry() throws {
+        let dir = TempDirectory()
+        dir.write("report.json", "{\"rmse\": 0.5}")
+        let ingest = try snapshot(dir, "report.json")
+        #expect(ingest.manifest.entries.map(\.path) == ["report.json"])
+    }
+
+    @Test func statCacheSkipsUnchangedFilesAndRereadsChangedOnes() throws {
+        let dir = TempDirectory()
+        let old = Date(timeIntervalSinceNow: -3600)
+        for name in ["a.csv", "b.txt"] {
+            dir.write("t/\(name)", "id\n1\n")
+            try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: dir.at("t/\(name)"))
+        }
+        let first = try snapshot(dir, "t")
+        #expect(first.filesRead == 2)
+        // ctime is "now" after setAttributes, so nothing is cached until it ages past the racy window.
+        #expect(first.cache.isEmpty)
+        // Pretend the files were committed long ago: the cache entries are trusted.
+        var aged = [String: CachedFile]()
+        for e in first.manifest.entries {
+            var st = stat()
+            lstat(dir.at("t/\(e.path)"), &st)
+            aged[e.path] = CachedFile(size: UInt64(st.st_size), mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+                                      ctimeNs: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec),
+                                      inode: UInt64(st.st_ino), device: UInt64(st.st_dev), object: e.object, rows: first.rows[e.path])
+        }
+        let second = try snapshot(dir, "t", cache: aged)
+        #expect(second.filesRead == 0)
+        #expect(second.filesFromCache == 2)
+        #expect(second.rows["a.csv"] == 1)
+        #expect(second.manifest.id == first.manifest.id)
+        // Same size, same mtime, new content: ctime moves, so the file is read again.
+        dir.write("t/b.txt", "id\n2\n")
+        try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: dir.at("t/b.txt"))
+        let third = try snapshot(dir, "t", cache: aged)
+        #expect(third.filesRead == 1)
+        #expect(third.manifest.id != first.manifest.id)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// Runs the built `lake` binary, as a user would.
+public enum LakeCLI {
+    /// The binary under test: `$LAKE_BIN`, else `lake` beside the test bundle.
+    public static var binary: String {
+        if let env = ProcessInfo.processInfo.environment["LAKE_BIN"] { return env }
+        return Bundle.main.bundleURL.appendingPathComponent("lake").path
+    }
+
+    public struct Result {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        public var stdoutData: Data
+    }
+
+    /// Runs `lake args…` in `cwd` and waits for it.
+    @discardableResult
+    public static func run(_ args: [String], cwd: String, environment: [String: String] = [:], prefix: [String] = []) throws -> Result {
+        let process = try start(args, cwd: cwd, environment: environment, prefix: prefix)
+        return process.wait()
+    }
+
+    /// A running `lake` process.
+    public final class Running {
+        public let process: Process
+        let out: Pipe
+        let err: Pipe
+        var outData = Data()
+        var errData = Data()
+        let group = DispatchGroup()
+
+        init(process: Process, out: Pipe, err: Pipe) {
+            (self.process, self.out, self.err) = (process, out, err)
+            group.enter()
+            DispatchQueue.global().async { [self] in outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+            group.enter()
+            DispatchQueue.global().async { [self] in errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        }
+
+        public func wait() -> Result {
+            process.waitUntilExit()
+            group.wait()
+            return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                          stderr: String(decoding: errData, as: UTF8.self), stdoutData: outData)
+        }
+
+        public func kill() { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+
+    public static func start(_ args: [String], cwd: String, environment: [String: String] = [:], prefix: [String] = []) throws -> Running {
+        let process = Process()
+        if prefix.isEmpty {
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = args
+        } else {
+            process.executableURL = URL(fileURLWithPath: prefix[0])
+            process.arguments = Array(prefix.dropFirst()) + [binary] + args
+        }
+        process.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "LAKE_DIR")
+        env["LAKE_ACTOR"] = "tester"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return Running(process: process, out: out, err: err)
+    }
+
+    /// Parses a JSON document printed by `--json`.
+    public static func json(_ result: Result) -> Any? {
+        try? JSONSerialization.jsonObject(with: result.stdoutData)
+    }
+}
