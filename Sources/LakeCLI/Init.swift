@@ -4,13 +4,19 @@ import LakeKit
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create a lake (.lake/) in DIR, the current directory by default.")
 
-    @Argument(help: "The directory to hold .lake/ (made if missing).")
-    var dir: String = "."
+    @Argument(help: "The directory to hold .lake/ (made if missing); --lake names it too.")
+    var dir: String?
 
     @OptionGroup var global: GlobalOptions
 
+    func validate() throws {
+        if let dir, let lake = global.lake, dir != lake {
+            throw ValidationError("give the directory once: DIR (\(dir)) and --lake (\(lake)) differ")
+        }
+    }
+
     func run() throws {
-        let (lake, created) = try Lake.initialize(in: dir)
+        let (lake, created) = try Lake.initialize(in: dir ?? global.lake ?? ".")
         struct Result: Encodable { var lake: String; var created: Bool }
         if global.json { return try Output.json(Result(lake: lake.directory, created: created)) }
         if global.quiet { return }

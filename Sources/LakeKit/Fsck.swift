@@ -30,21 +30,26 @@ extension Lake {
             FsckProblem(area: $0.object == nil ? "pack" : "object", subject: $0.object ?? $0.location, problem: "\($0.problem) (\($0.location))")
         }
         problems += try catalog.integrityProblems().map { FsckProblem(area: "catalog", subject: catalog.path, problem: $0) }
-        var manifests = [String: Result<Manifest, Error>]()
-        for (snapshot, from) in try catalog.snapshotReferences() {
-            if manifests[snapshot] == nil {
-                manifests[snapshot] = Result { try checkSnapshot(snapshot, good: verification.good) }
-            }
-            if case .failure(let error) = manifests[snapshot]! {
-                problems.append(FsckProblem(area: "manifest", subject: snapshot, problem: "\(error) (named by \(from))"))
+        var namedBy = [String: [String]]()
+        for (snapshot, from) in try catalog.snapshotReferences() where from != "snapshots" {
+            namedBy[snapshot, default: []].append(from)
+        }
+        let snapshots = try catalog.allSnapshots().map(\.description)
+        for snapshot in Set(snapshots).union(namedBy.keys).sorted() {
+            do {
+                _ = try checkSnapshot(snapshot, good: verification.good)
+            } catch {
+                let users = namedBy[snapshot] ?? []
+                let named = users.isEmpty ? "" : " (used by \(users.prefix(3).joined(separator: ", "))\(users.count > 3 ? " and \(users.count - 3) more" : ""))"
+                problems.append(FsckProblem(area: "snapshot", subject: snapshot, problem: "\(error)\(named)"))
             }
         }
         var notes = [String]()
         if !verification.leftovers.isEmpty {
-            notes.append("\(verification.leftovers.count) temporary file(s) in tmp/ left by interrupted commands; harmless, 'lake gc' removes them")
+            notes.append("\(verification.leftovers.count) temporary file(s) in tmp/ left by interrupted commands; harmless, and safe to delete when no lake command runs")
         }
         return FsckReport(objects: verification.objectsChecked, bytes: verification.bytesChecked,
-                          snapshots: manifests.count, problems: problems, notes: notes)
+                          snapshots: snapshots.count, problems: problems, notes: notes)
     }
 
     /// The manifest must be a good object that decodes, every file's object must be good, and the

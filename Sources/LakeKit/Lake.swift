@@ -20,7 +20,9 @@ public final class Lake {
         self.directory = directory
         try LakeFormat.check(directory)
         store = ObjectStore(root: directory)
-        catalog = try Catalog(path: directory + "/catalog.sqlite")
+        let catalogPath = directory + "/catalog.sqlite"
+        guard FileManager.default.fileExists(atPath: catalogPath) else { throw LakeError.catalogMissing(catalogPath) }
+        catalog = try Catalog(path: catalogPath)
         writerLock = WriterLock(lakeDir: directory)
     }
 
@@ -33,7 +35,8 @@ public final class Lake {
     /// temporary name and renamed, so a half-made lake is never found. Returns the lake and
     /// whether it was made (false: one was there already).
     public static func initialize(in directory: String) throws -> (lake: Lake, created: Bool) {
-        let parent = URL(fileURLWithPath: directory).standardizedFileURL.path
+        var parent = URL(fileURLWithPath: directory).standardizedFileURL.path
+        if parent.hasSuffix("/.lake") { parent = String(parent.dropLast(6)) }
         let target = parent + "/.lake"
         if FileManager.default.fileExists(atPath: target + "/FORMAT") { return (try open(target), false) }
         try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)

@@ -12,10 +12,12 @@ public enum LakeError: LakeFailure {
     case pathNotInSnapshot(path: String, snapshot: String)
     case isADirectory(path: String, snapshot: String)
     case snapshotMissing(String)
+    case catalogMissing(String)
 
     public var category: ErrorCategory {
         switch self {
-        case .notALake, .targetNotFound, .pathNotInSnapshot, .snapshotMissing: return .notFound
+        case .notALake, .targetNotFound, .pathNotInSnapshot: return .notFound
+        case .snapshotMissing, .catalogMissing: return .corruption
         case .newerFormat, .unreadableFormat: return .failure
         case .lockTimeout: return .conflict
         case .ambiguousTarget, .invalidTarget, .isADirectory: return .usage
@@ -42,6 +44,8 @@ public enum LakeError: LakeFailure {
             return "no file '\(path)' in snapshot \(snapshot); 'lake show \(snapshot)' lists its files"
         case .isADirectory(let path, let snapshot):
             return "'\(path)' is a directory in snapshot \(snapshot), not a file; 'lake show \(snapshot)' lists its files"
+        case .catalogMissing(let path):
+            return "the lake's catalog \(path) is missing; restore it from a backup (lake will not start an empty one over existing objects)"
         case .snapshotMissing(let id):
             return "snapshot \(id) is in the catalog but its manifest object is missing; run 'lake fsck'"
         }

@@ -13,7 +13,7 @@ public enum LakeFormat {
         guard let data = FileManager.default.contents(atPath: path) else { throw LakeError.notALake(searched: lakeDir) }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let parts = text.split(separator: " ")
-        guard parts.count == 2, parts[0] == name, let v = Int(parts[1]) else {
+        guard parts.count == 2, parts[0] == name, let v = Int(parts[1]), v >= 1 else {
             throw LakeError.unreadableFormat(path: path, content: text)
         }
         if v > version { throw LakeError.newerFormat(path: lakeDir, found: text) }

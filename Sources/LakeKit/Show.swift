@@ -27,8 +27,8 @@ extension Lake {
                                refs: try catalog.refs().filter { $0.snapshot == id.description }.map(\.name))
     }
 
-    /// Streams the bytes of `TARGET:PATH` (verified against the object's name; a mismatch
-    /// throws after the last chunk). A symbolic link yields its target text.
+    /// Streams the bytes of `TARGET:PATH`, verified against the object's name before the first
+    /// byte is handed on. A symbolic link yields its target text.
     public func cat(_ spec: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let (target, path) = try Self.splitCatSpec(spec)
         let (id, _) = try resolve(target)
@@ -39,7 +39,7 @@ extension Lake {
             }
             throw LakeError.pathNotInSnapshot(path: path, snapshot: id.short)
         }
-        try store.read(entry.object, body)
+        try store.readVerifiedFirst(entry.object, body)
     }
 
     /// Splits `TARGET:PATH` at the first `:` after any `sha256:`, `ref:` or `dataset:` prefix.

@@ -15,45 +15,37 @@ public struct ResolvedTarget: Sendable, Equatable, Codable {
 
 extension Lake {
     public func resolve(_ text: String) throws -> (SnapshotID, ResolvedTarget) {
-        let id = try resolveID(text)
-        return (id, ResolvedTarget(text: text, snapshot: id.description, via: try describeResolution(text)))
+        let (id, via) = try resolveWithReason(text)
+        return (id, ResolvedTarget(text: text, snapshot: id.description, via: via))
     }
 
-    private func describeResolution(_ text: String) throws -> String {
-        switch try TargetSyntax(text) {
-        case .object: return "snapshot"
-        case .prefix: return "snapshot prefix"
-        case .ref(let name, let n): return n.map { "ref \(name) \($0) moves ago" } ?? "ref \(name)"
-        case .dataset(let name, let v): return "dataset \(name) " + (v.map { "version \($0)" } ?? "latest version")
-        case .bare(let name):
-            if let ref = try? RefName(name), try catalog.ref(ref) != nil { return "ref \(name)" }
-            return "dataset \(name) latest version"
-        }
-    }
-
-    private func resolveID(_ text: String) throws -> SnapshotID {
+    private func resolveWithReason(_ text: String) throws -> (SnapshotID, String) {
         switch try TargetSyntax(text) {
         case .object(let id):
             guard try catalog.hasSnapshot(id) else { throw LakeError.targetNotFound(text) }
-            return id
+            return (id, "snapshot")
         case .prefix(let hex):
             let found = try catalog.snapshots(withPrefix: hex)
             guard !found.isEmpty else { throw LakeError.targetNotFound(text) }
             guard found.count == 1 else { throw LakeError.ambiguousTarget(text, candidates: found.map(\.description)) }
-            return found[0]
+            return (found[0], "snapshot prefix \(hex)")
         case .ref(let name, let movesAgo):
             let ref = try RefName(name)
-            if let movesAgo { return try catalog.refTarget(ref, movesAgo: movesAgo) }
+            if let movesAgo { return (try catalog.refTarget(ref, movesAgo: movesAgo), "ref \(name), \(movesAgo) moves ago") }
             guard let record = try catalog.ref(ref) else { throw CatalogError.refNotFound(name) }
-            return try SnapshotID(parsing: record.snapshot)
-        case .dataset(let name, let version):
-            return try SnapshotID(parsing: catalog.version(of: DatasetName(name), number: version).snapshot)
+            return (try SnapshotID(parsing: record.snapshot), "ref \(name)")
+        case .dataset(let name, let number):
+            let version = try catalog.version(of: DatasetName(name), number: number)
+            return (try SnapshotID(parsing: version.snapshot), "dataset \(name) version \(version.version)")
         case .bare(let name):
-            if let ref = try? RefName(name), let record = try catalog.ref(ref) { return try SnapshotID(parsing: record.snapshot) }
-            if let dataset = try? DatasetName(name), try catalog.datasetKind(dataset) != nil {
-                return try SnapshotID(parsing: catalog.version(of: dataset, number: nil).snapshot)
+            if let ref = try? RefName(name), let record = try catalog.ref(ref) {
+                return (try SnapshotID(parsing: record.snapshot), "ref \(name)")
             }
-            if name.utf8.count >= 8, ObjectID.isHexDigits(name) { return try resolveID("sha256:" + name) }
+            if let dataset = try? DatasetName(name), try catalog.datasetKind(dataset) != nil {
+                let version = try catalog.version(of: dataset, number: nil)
+                return (try SnapshotID(parsing: version.snapshot), "dataset \(name) version \(version.version) (latest)")
+            }
+            if name.utf8.count >= 8, ObjectID.isHexDigits(name) { return try resolveWithReason("sha256:" + name) }
             _ = try RefName(name)  // a malformed name is a usage error, not "not found"
             throw LakeError.targetNotFound(text)
         }

@@ -34,7 +34,10 @@ public struct WriterLock {
             usleep(pause)
             pause = min(pause * 2, 50_000)
         }
-        defer { flock(fd, LOCK_UN) }
+        defer {
+            ftruncate(fd, 0)  // so that a later waiter never names a holder that has left
+            flock(fd, LOCK_UN)
+        }
         let me = "pid \(getpid()) on \(Actor.host) (\(CommandLine.arguments.joined(separator: " "))) since \(Timestamp.now())\n"
         ftruncate(fd, 0)
         _ = me.withCString { pwrite(fd, $0, strlen($0), 0) }

@@ -34,15 +34,15 @@ public enum Checkout {
                 throw StoreError.checkoutDestinationNotEmpty(destination)
             }
         }
-        let parent = (dest as NSString).deletingLastPathComponent
+        let parent = FileIO.parent(dest)
         try FileIO.makeDirectories(parent)
-        let staging = parent + "/." + (dest as NSString).lastPathComponent + "." + FileIO.uniqueName("lake-checkout")
+        let staging = parent + "/." + FileIO.baseName(dest) + "." + FileIO.uniqueName("lake-checkout")
         try FileIO.makeDirectories(staging)
         do {
             var dirs = Set<String>()
             for e in manifest.entries {
-                var dir = (e.path as NSString).deletingLastPathComponent
-                while !dir.isEmpty, dirs.insert(dir).inserted { dir = (dir as NSString).deletingLastPathComponent }
+                var dir = FileIO.parent(e.path)
+                while !dir.isEmpty, dirs.insert(dir).inserted { dir = FileIO.parent(dir) }
             }
             for dir in dirs.sorted(by: { $0.count < $1.count }) { try FileIO.makeDirectories(staging + "/" + dir) }
             let report = try write(manifest.entries, store: store, into: staging, mode: mode)

@@ -57,11 +57,24 @@ enum FileIO {
         return Glibc.lstat(path, &st) == 0 ? st : nil
     }
 
+    /// The directory part of a slash-separated path: "" for a bare name, "/" for "/x".
+    /// (Foundation's `deletingLastPathComponent` traps on some one-character names.)
+    static func parent(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "" }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// The last component of a slash-separated path.
+    static func baseName(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
     /// `mkdir -p`.
     static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
         if Glibc.mkdir(path, mode) == 0 || errno == EEXIST { return }
         guard errno == ENOENT else { throw SystemError("create directory", path: path) }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = Self.parent(path)
         guard !parent.isEmpty, parent != path else { throw SystemError("create directory", path: path) }
         try makeDirectories(parent, mode: mode)
         guard Glibc.mkdir(path, mode) == 0 || errno == EEXIST else { throw SystemError("create directory", path: path) }

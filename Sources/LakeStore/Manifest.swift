@@ -41,11 +41,25 @@ public struct Manifest: Sendable, Equatable {
     /// Sorted by the UTF-8 bytes of their paths.
     public let entries: [ManifestEntry]
 
-    /// Sorts the entries; refuses two entries with one path.
+    /// Sorts the entries; refuses paths that could escape a checkout (absolute, `.`, `..`,
+    /// empty segments), two entries with one path, and a file that is also another's directory.
     public init(entries: [ManifestEntry]) throws {
         let sorted = entries.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        var directories = Set<Substring>()
+        for e in sorted {
+            let segments = e.path.split(separator: "/", omittingEmptySubsequences: false)
+            if let bad = segments.first(where: { $0.isEmpty || $0 == "." || $0 == ".." || $0.contains("\0") }) {
+                throw StoreError.invalidManifest("path '\(e.path)' has a '\(bad)' segment; paths are relative, without '.', '..' or empty segments")
+            }
+            for end in segments.indices.dropLast() {
+                directories.insert(e.path[..<segments[end].endIndex])
+            }
+        }
         for (a, b) in zip(sorted, sorted.dropFirst()) where a.path.utf8.elementsEqual(b.path.utf8) {
             throw StoreError.invalidManifest("path '\(a.path)' appears twice")
+        }
+        if let clash = sorted.first(where: { directories.contains(Substring($0.path)) }) {
+            throw StoreError.invalidManifest("path '\(clash.path)' is both a file and a directory")
         }
         self.entries = sorted
     }

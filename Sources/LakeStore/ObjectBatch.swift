@@ -12,19 +12,20 @@ public final class ObjectBatch: @unchecked Sendable {
         self.store = store
     }
 
-    /// True when the caller must write `id`: neither the store nor this batch has it.
-    public func claim(_ id: ObjectID) -> Bool {
-        if (try? store.contains(id)) == true { return false }
+    /// True when the caller must write `id` (of `size` bytes): neither the store nor this batch
+    /// has it.
+    public func claim(_ id: ObjectID, size: Int) -> Bool {
+        if (try? store.contains(id, size: UInt64(size))) == true { return false }
         lock.lock(); defer { lock.unlock() }
         return claimed.insert(id).inserted
     }
 
-    /// Whether the store or this batch holds `id`.
-    public func has(_ id: ObjectID) throws -> Bool {
+    /// Whether the store or this batch holds `id` with `size` bytes.
+    public func has(_ id: ObjectID, size: UInt64) throws -> Bool {
         lock.lock()
         let mine = claimed.contains(id)
         lock.unlock()
-        return try mine || store.contains(id)
+        return try mine || store.contains(id, size: size)
     }
 
     public func packWriter() -> PackWriter { PackWriter(store: store) }
@@ -55,7 +56,7 @@ public final class ObjectBatch: @unchecked Sendable {
             throw error
         }
         let id = hasher.finalize()
-        guard claim(id) else {
+        guard claim(id, size: Int(size)) else {
             unlink(tmp)
             return (id, size, false)
         }
@@ -67,7 +68,7 @@ public final class ObjectBatch: @unchecked Sendable {
     @discardableResult
     public func store(_ bytes: [UInt8]) throws -> ObjectID {
         let id = SHA256Hasher.hash(bytes)
-        guard claim(id) else { return id }
+        guard claim(id, size: bytes.count) else { return id }
         if bytes.count < ObjectStore.looseThreshold {
             let pack = packWriter()
             try bytes.withUnsafeBytes { try pack.append(id, $0) }
@@ -85,7 +86,7 @@ public final class ObjectBatch: @unchecked Sendable {
     /// Renames a finished temp file to the loose object's name.
     private func place(_ tmp: String, as id: ObjectID) throws {
         let final = store.loosePath(id)
-        try FileIO.makeDirectories((final as NSString).deletingLastPathComponent)
+        try FileIO.makeDirectories(FileIO.parent(final))
         try FileIO.rename(tmp, final)
     }
 }

@@ -112,6 +112,16 @@ public final class ObjectStore: @unchecked Sendable {
 
     public func contains(_ id: ObjectID) throws -> Bool { try location(of: id) != nil }
 
+    /// Whether `id` is stored with `size` bytes. A loose file of another size is a write torn by
+    /// a power loss before its commit's sync: it does not count, so the next commit rewrites it.
+    public func contains(_ id: ObjectID, size: UInt64) throws -> Bool {
+        switch try location(of: id) {
+        case .none: return false
+        case .packed(_, _, let length): return length == size
+        case .loose(let path): return FileIO.lstat(path).map { UInt64($0.st_size) == size } ?? false
+        }
+    }
+
     /// Every object in packs, with its location; for fsck and gc.
     public func packedObjects() throws -> [(id: ObjectID, location: ObjectLocation)] {
         lock.lock(); defer { lock.unlock() }
@@ -165,6 +175,20 @@ public final class ObjectStore: @unchecked Sendable {
         guard let location = try location(of: id) else { throw StoreError.missingObject(id) }
         let actual = try read(at: location, body)
         guard actual == id else { throw StoreError.corruptObject(id, actual: actual, location: location.describe) }
+    }
+
+    /// Like `read(_:_:)`, but the hash is checked before the first byte reaches `body`, for
+    /// callers that write straight to a user (`lake cat`): packed objects are buffered, loose
+    /// ones are read twice (the second time from the page cache).
+    public func readVerifiedFirst(_ id: ObjectID, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let location = try location(of: id) else { throw StoreError.missingObject(id) }
+        if case .packed = location {
+            let bytes = try self.bytes(of: id)
+            return try bytes.withUnsafeBytes(body)
+        }
+        let actual = try read(at: location) { _ in }
+        guard actual == id else { throw StoreError.corruptObject(id, actual: actual, location: location.describe) }
+        try read(id, body)
     }
 
     /// The object's bytes, verified.

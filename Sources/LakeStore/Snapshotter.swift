@@ -155,7 +155,7 @@ private final class Worker {
 
     private func ingestFile(_ path: String, full: String, _ lst: stat) throws {
         let mode = lst.st_mode & S_IXUSR != 0 ? ManifestEntry.executable : ManifestEntry.regular
-        if let hit = cache[path], hit == cached(lst, object: hit.object, rows: hit.rows), try batch.has(hit.object) {
+        if let hit = cache[path], hit == cached(lst, object: hit.object, rows: hit.rows), try batch.has(hit.object, size: hit.size) {
             result.entries.append(ManifestEntry(path: path, mode: mode, size: hit.size, object: hit.object))
             if let rows = hit.rows { result.rows[path] = rows }
             result.cache[path] = hit
@@ -176,7 +176,7 @@ private final class Worker {
             let bytes = UnsafeRawBufferPointer(start: buffer, count: n)
             id = SHA256Hasher.hash(bytes)
             counter?.update(bytes)
-            if batch.claim(id) {
+            if batch.claim(id, size: n) {
                 try pack.append(id, bytes)
                 result.objectsWritten += 1
             }
@@ -222,7 +222,7 @@ private final class Worker {
             throw StoreError.escapingSymlink(path: full, target: text)
         }
         let id = SHA256Hasher.hash(target)
-        if batch.claim(id) {
+        if batch.claim(id, size: target.count) {
             try target.withUnsafeBytes { try pack.append(id, $0) }
             result.objectsWritten += 1
         }

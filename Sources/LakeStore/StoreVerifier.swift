@@ -15,7 +15,7 @@ public struct StoreVerification: Sendable {
     public var problems: [StoreProblem]
     public var objectsChecked: Int
     public var bytesChecked: UInt64
-    /// Files left in `tmp/` by interrupted commands: harmless, removed by gc.
+    /// Files left in `tmp/` by interrupted commands: harmless.
     public var leftovers: [String]
 }
 
@@ -50,10 +50,10 @@ public enum StoreVerifier {
                 var size: UInt64 = 0
                 let outcome = Result { try store.read(at: location) { size += UInt64($0.count) } }
                 lock.lock()
+                bytes += size
                 switch outcome {
                 case .success(let actual) where actual == id:
                     good.insert(id)
-                    bytes += size
                 case .success(let actual):
                     found.append(StoreProblem(object: id.description, location: location.describe,
                                               problem: "corrupt: the bytes hash to \(actual)"))

@@ -26,8 +26,7 @@ enum TreeScanner {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         let trimmed = absolute.count > 1 && absolute.hasSuffix("/") ? String(absolute.dropLast()) : absolute
         guard st.st_mode & S_IFMT == S_IFDIR else {
-            let url = URL(fileURLWithPath: trimmed)
-            return Tree(base: url.deletingLastPathComponent().path, entries: [Entry(path: url.lastPathComponent)])
+            return Tree(base: FileIO.parent(trimmed), entries: [Entry(path: FileIO.baseName(trimmed))])
         }
         var entries = [Entry]()
         try walk(trimmed, relative: "", skipping: skipping, into: &entries)

@@ -64,6 +64,17 @@ import Testing
         }
     }
 
+    @Test func aLakeWithoutItsCatalogOrWithAnUnknownFormatIsRefused() throws {
+        let w = try CLIWorkspace()
+        try FileManager.default.removeItem(atPath: w.dir.at(".lake/catalog.sqlite"))
+        let r = try w.lake("ls")
+        #expect(r.status == 6)
+        #expect(r.stderr.contains("catalog") && r.stderr.contains("missing"))
+        #expect(!FileManager.default.fileExists(atPath: w.dir.at(".lake/catalog.sqlite")), "no empty catalog is started")
+        w.dir.write(".lake/FORMAT", "lake-format 0\n")
+        #expect(try w.lake("ls").status == 1)
+    }
+
     @Test func kindOfAnExistingDatasetCannotChange() throws {
         let w = try CLIWorkspace()
         w.makeRun("run", rows: 1)

@@ -8,6 +8,8 @@ import Testing
         w.makeRun("run", rows: 3)
         w.dir.write("run/sub/odd name\nwith newline é.txt", "odd\n")
         w.dir.write("run/bin/step.sh", "#!/bin/sh\n", mode: 0o755)
+        w.dir.write("run/B", "one-letter name\n")
+        w.dir.write("run/d/e", "one-letter directory\n")
         let first = try w.lake("commit", "run", "--dataset", "runs/passX", "--kind", "run", "-m", "first")
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.hasPrefix("runs/passX@1 sha256:"))
@@ -36,6 +38,8 @@ import Testing
         #expect(w.dir.read("out/sub/odd name\nwith newline é.txt") == "odd\n")
         #expect(FileManager.default.isExecutableFile(atPath: w.dir.at("out/bin/step.sh")))
         #expect(w.dir.read("out/scores.csv") == w.dir.read("run/scores.csv"))
+        #expect(w.dir.read("out/B") == "one-letter name\n")
+        #expect(w.dir.read("out/d/e") == "one-letter directory\n")
         // Checking the checkout back in gives the same snapshot.
         let recommit = try w.lake("--json", "commit", "out", "--dataset", "copy")
         let record = try #require((LakeCLI.json(recommit) as? [String: Any])?["record"] as? [String: Any])
@@ -81,6 +85,9 @@ import Testing
         let show = try w.lake("--json", "show", "field/_current/MERGED@{1}")
         let v1 = try #require(LakeCLI.json(try w.lake("--json", "show", "field/passG@2")) as? [String: Any])
         #expect((LakeCLI.json(show) as? [String: Any])?["snapshot"] as? String == v1["snapshot"] as? String)
+        let prefix = String((v1["snapshot"] as! String).dropFirst(7).prefix(10))
+        let byPrefix = try w.lake("show", prefix)
+        #expect(byPrefix.stdout.hasPrefix("snapshot \(v1["snapshot"] as! String) (snapshot prefix \(prefix))"))
         let refs = try w.lake("refs")
         #expect(refs.stdout.contains("field/_current/MERGED"))
     }
@@ -108,6 +115,17 @@ import Testing
         let none = try LakeCLI.run(["ls"], cwd: other.path)
         #expect(none.status == 4)
         #expect(none.stderr.contains("lake init"))
+    }
+
+    @Test func initTakesItsDirectoryFromLakeAndSaysWhenOneExists() throws {
+        let w = try CLIWorkspace(initialize: false)
+        let made = try w.lake("init", "--lake", "shared")
+        #expect(made.status == 0)
+        #expect(made.stdout == "Initialized empty lake in \(w.dir.at("shared/.lake"))\n")
+        let again = try w.lake("init", "shared")
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("nothing changed"))
+        #expect(try w.lake("init", "a", "--lake", "b").status == 2)
     }
 
     @Test func helpListsEveryCommand() throws {

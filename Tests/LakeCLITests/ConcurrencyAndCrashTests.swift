@@ -46,6 +46,7 @@ import Testing
         }
         #expect(r.status == 5)
         #expect(r.stderr.contains("held by pid \(getpid())"), "\(r.stderr)")
+        #expect(w.dir.read(".lake/lock") == "", "a released lock names nobody")
         #expect(try w.lake("refs", "--json").stdout.contains("[\n\n]"))
     }
 
@@ -107,10 +108,13 @@ import Testing
         let fsck = try w.lake("fsck")
         #expect(fsck.status == 6)
         #expect(fsck.stdout.contains("sha256:\(fan)\(name)") && fsck.stdout.contains("corrupt"))
-        #expect(fsck.stdout.contains("manifest"), "the snapshot using it is named too")
+        let snapshotLines = fsck.stdout.split(separator: "\n").filter { $0.hasPrefix("snapshot ") }
+        #expect(snapshotLines.count == 1, "the snapshot using it is named once: \(fsck.stdout)")
+        #expect(snapshotLines.first?.contains("used by version d@1") == true)
         let cat = try w.lake("cat", "d:big.bin")
         #expect(cat.status == 6)
         #expect(cat.stderr.contains("is corrupt"))
+        #expect(cat.stdoutData.isEmpty, "not one corrupt byte is served")
         let checkout = try w.lake("checkout", "d", "out")
         #expect(checkout.status == 6)
         #expect(!FileManager.default.fileExists(atPath: w.dir.at("out")), "no partial checkout is left")

@@ -45,6 +45,20 @@ import Testing
         #expect(decoded.entries.map(\.path).contains("tab\there\r"))
     }
 
+    @Test(arguments: ["/etc/passwd", "../up", "a/./b", "a//b", "a/", ""])
+    func pathsThatCouldEscapeACheckoutAreRefused(_ path: String) {
+        #expect(throws: StoreError.self) {
+            try Manifest(entries: [ManifestEntry(path: path, mode: ManifestEntry.regular, size: 6, object: Self.hello)])
+        }
+    }
+
+    @Test func aFileCannotAlsoBeADirectory() {
+        #expect(throws: StoreError.self) {
+            try Manifest(entries: [ManifestEntry(path: "a", mode: ManifestEntry.regular, size: 6, object: Self.hello),
+                                   ManifestEntry(path: "a/b", mode: ManifestEntry.regular, size: 6, object: Self.hello)])
+        }
+    }
+
     @Test func duplicatePathsAreRefused() {
         #expect(throws: StoreError.self) {
             try Manifest(entries: [Self.entries[0], Self.entries[0]])
