@@ -22,6 +22,9 @@ public final class Catalog: @unchecked Sendable {
         config.busyMode = .timeout(60)
         config.foreignKeysEnabled = true
         config.label = "lake-catalog"
+        // A commit writes a row per file to two tables in one transaction: with SQLite's
+        // default 2 MiB page cache, a large commit spills pages to the WAL over and over.
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
         pool = try CatalogError.wrap { try DatabasePool(path: path, configuration: config) }
         let migrator = Self.migrator
         try CatalogError.wrap {
@@ -140,10 +143,10 @@ public final class Catalog: @unchecked Sendable {
 
     public func files(of snapshot: SnapshotID) throws -> [FileRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT path, mode, size, object_id, rows FROM files WHERE snapshot_id = ?",
+            try Row.fetchAll(db, sql: "SELECT path, mode, size, object_id, rows FROM snapshot_files WHERE snapshot_id = ?",
                              arguments: [snapshot.description]).map {
                 FileRecord(path: $0["path"], mode: $0["mode"], size: $0["size"], object: $0["object_id"], rows: $0["rows"])
-            }.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+            }.sorted { String.utf8Precedes($0.path, $1.path) }
         }
     }
 
@@ -152,13 +155,10 @@ public final class Catalog: @unchecked Sendable {
     /// Records a snapshot as the next version of `dataset` in one transaction, unless the
     /// dataset's latest version holds it already. The manifest's objects must be durable.
     ///
-    /// - Parameters:
-    ///   - kind: the dataset's kind; nil keeps the existing kind (or `other` for a new dataset).
-    ///   - cacheRoot: the directory the stat cache entries belong to; `oldCache` is what was
-    ///     read from the catalog before the commit, so only changed entries are written.
+    /// - Parameter kind: the dataset's kind; nil keeps the existing kind (or `other` for a new
+    ///   dataset).
     public func recordCommit(dataset: DatasetName, kind: Kind?, manifest: Manifest, rows: [String: Int64],
-                             message: String?, sourcePath: String, cacheRoot: String,
-                             oldCache: [String: CachedFile], newCache: [String: CachedFile]) throws -> CommitRecord {
+                             message: String?, sourcePath: String) throws -> CommitRecord {
         let id = manifest.id
         let now = Timestamp.now()
         return try write { db in
@@ -177,7 +177,6 @@ public final class Catalog: @unchecked Sendable {
                                arguments: [dataset.rawValue, kindName, now])
                 datasetID = db.lastInsertedRowID
             }
-            try Self.writeCache(db, root: cacheRoot, old: oldCache, new: newCache)
             let latest = try Row.fetchOne(db, sql: "SELECT version, snapshot_id FROM versions WHERE dataset_id = ? ORDER BY version DESC LIMIT 1",
                                           arguments: [datasetID])
             let record = CommitRecord(dataset: dataset.rawValue, kind: kindName, version: latest?["version"] ?? 0,
@@ -202,43 +201,18 @@ public final class Catalog: @unchecked Sendable {
         if exists { return }
         try db.execute(sql: "INSERT INTO snapshots (id, file_count, bytes, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [id.description, manifest.entries.count, Int64(manifest.totalBytes), now])
-        let insert = try db.makeStatement(sql: "INSERT INTO files (snapshot_id, path, mode, size, object_id, rows) VALUES (?, ?, ?, ?, ?, ?)")
-        let snapshot = id.description
+        let seq = db.lastInsertedRowID
+        // The entries are sorted by path bytes, SQLite's BINARY order, so the rows are appended.
+        var json = JSONRows()
         for e in manifest.entries {
-            try insert.execute(arguments: [snapshot, e.path, e.mode, Int64(e.size), e.object.description, rows[e.path]])
-        }
-    }
-
-    // MARK: Stat cache
-
-    /// The stat cache of a directory committed before, by relative path.
-    public func statCache(root: String) throws -> [String: CachedFile] {
-        try read { db in
-            var out = [String: CachedFile]()
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM stat_cache WHERE root = ?", arguments: [root])
-            while let r = try rows.next() {
-                guard let object = try? ObjectID(parsing: r["object_id"] as String) else { continue }
-                out[r["path"]] = CachedFile(size: UInt64(r["size"] as Int64), mtimeNs: r["mtime_ns"], ctimeNs: r["ctime_ns"],
-                                            inode: UInt64(bitPattern: r["inode"] as Int64), device: UInt64(bitPattern: r["device"] as Int64),
-                                            object: object, rows: r["rows"])
+            json.row { r in
+                r.string(e.path); r.int(Int64(e.mode)); r.int(Int64(e.size)); r.string(e.object.description); r.int(rows[e.path])
             }
-            return out
         }
-    }
-
-    static func writeCache(_ db: Database, root: String, old: [String: CachedFile], new: [String: CachedFile]) throws {
-        let delete = try db.makeStatement(sql: "DELETE FROM stat_cache WHERE root = ? AND path = ?")
-        for path in old.keys where new[path] == nil {
-            try delete.execute(arguments: [root, path])
-        }
-        let upsert = try db.makeStatement(sql: """
-            INSERT OR REPLACE INTO stat_cache (root, path, size, mtime_ns, ctime_ns, inode, device, object_id, rows)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        for (path, c) in new where old[path] != c {
-            try upsert.execute(arguments: [root, path, Int64(c.size), c.mtimeNs, c.ctimeNs, Int64(bitPattern: c.inode),
-                                           Int64(bitPattern: c.device), c.object.description, c.rows])
-        }
+        try db.execute(sql: """
+            INSERT INTO files (snapshot, path, mode, size, object_id, rows)
+            SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?)
+            """, arguments: [seq, json.finish()])
     }
 
     // MARK: Refs

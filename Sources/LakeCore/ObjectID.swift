@@ -39,7 +39,27 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 
     /// 64 lowercase hex digits.
-    public var hex: String { Hex.encode(digest) }
+    public var hex: String {
+        String(unsafeUninitializedCapacity: 64) { buffer in
+            var i = 0
+            for w in [w0, w1, w2, w3] {
+                for shift in stride(from: 60, through: 0, by: -4) {
+                    buffer[i] = Hex.digit(UInt8(truncatingIfNeeded: w >> UInt64(shift)) & 0xF)
+                    i += 1
+                }
+            }
+            return 64
+        }
+    }
+
+    /// Appends the 64 hex digits to a byte buffer (manifest encoding).
+    public func appendHex(to out: inout [UInt8]) {
+        for w in [w0, w1, w2, w3] {
+            for shift in stride(from: 60, through: 0, by: -4) {
+                out.append(Hex.digit(UInt8(truncatingIfNeeded: w >> UInt64(shift)) & 0xF))
+            }
+        }
+    }
 
     /// `sha256:<hex>`.
     public var description: String { Self.scheme + hex }
@@ -72,6 +92,10 @@ public struct SnapshotID: Hashable, Comparable, Sendable, CustomStringConvertibl
 
 enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
+
+    static func digit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
 
     static func encode(_ bytes: [UInt8]) -> String {
         var chars = [UInt8]()

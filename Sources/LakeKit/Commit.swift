@@ -32,7 +32,8 @@ extension Lake {
             throw CatalogError.kindMismatch(dataset: dataset.rawValue, existing: existing.rawValue, given: kind.rawValue)
         }
         try store.prepareForWriting()
-        let oldCache = try catalog.statCache(root: root)
+        let statCache = StatCache(lakeDirectory: directory, root: root)
+        let oldCache = statCache.load()
         let batch = ObjectBatch(store: store)
         let skipping = FileIdentity(path: directory).map { Set([$0]) } ?? []
         let ingest = try Snapshotter(store: store).snapshot(path: root, cache: oldCache, skipping: skipping, batch: batch)
@@ -40,14 +41,14 @@ extension Lake {
         try store.sync()
         let (record, move) = try writerLock.withLock {
             let record = try catalog.recordCommit(dataset: dataset, kind: kind, manifest: ingest.manifest, rows: ingest.rows,
-                                                  message: message, sourcePath: root, cacheRoot: root,
-                                                  oldCache: oldCache, newCache: ingest.cache)
+                                                  message: message, sourcePath: root)
             let move = try ref.flatMap {
                 try catalog.moveRef($0, to: ingest.manifest.id, expect: nil, action: "promote", actor: Actor.current,
                                     message: message ?? "commit \(dataset)@\(record.version)")
             }
             return (record, move)
         }
+        if ingest.cache != oldCache { statCache.save(ingest.cache) }
         return CommitResult(record: record, promoted: move, filesRead: ingest.filesRead, filesFromCache: ingest.filesFromCache,
                             bytesRead: ingest.bytesRead, objectsWritten: ingest.objectsWritten)
     }

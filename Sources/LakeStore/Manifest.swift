@@ -42,26 +42,35 @@ public struct Manifest: Sendable, Equatable {
     public let entries: [ManifestEntry]
 
     /// Sorts the entries; refuses paths that could escape a checkout (absolute, `.`, `..`,
-    /// empty segments), two entries with one path, and a file that is also another's directory.
+    /// empty segments, NUL) and two entries with one path.
     public init(entries: [ManifestEntry]) throws {
-        let sorted = entries.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
-        var directories = Set<Substring>()
-        for e in sorted {
-            let segments = e.path.split(separator: "/", omittingEmptySubsequences: false)
-            if let bad = segments.first(where: { $0.isEmpty || $0 == "." || $0 == ".." || $0.contains("\0") }) {
-                throw StoreError.invalidManifest("path '\(e.path)' has a '\(bad)' segment; paths are relative, without '.', '..' or empty segments")
-            }
-            for end in segments.indices.dropLast() {
-                directories.insert(e.path[..<segments[end].endIndex])
-            }
+        let sorted = entries.sorted { String.utf8Precedes($0.path, $1.path) }
+        for e in sorted where !Self.isSafe(e.path) {
+            throw StoreError.invalidManifest("path '\(e.path)' is not a relative path of named segments (no '/' at either end, no '.', '..', empty segment or NUL)")
         }
-        for (a, b) in zip(sorted, sorted.dropFirst()) where a.path.utf8.elementsEqual(b.path.utf8) {
+        for (a, b) in zip(sorted, sorted.dropFirst()) where !String.utf8Precedes(a.path, b.path) {
             throw StoreError.invalidManifest("path '\(a.path)' appears twice")
         }
-        if let clash = sorted.first(where: { directories.contains(Substring($0.path)) }) {
-            throw StoreError.invalidManifest("path '\(clash.path)' is both a file and a directory")
-        }
         self.entries = sorted
+    }
+
+    /// One pass over the bytes: every `/`-separated segment is non-empty, not `.` or `..`, and
+    /// holds no NUL.
+    static func isSafe(_ path: String) -> Bool {
+        var segmentLength = 0
+        var dots = 0
+        for b in path.utf8 {
+            if b == 0 { return false }
+            if b == UInt8(ascii: "/") {
+                if segmentLength == 0 || segmentLength == dots && dots <= 2 { return false }
+                segmentLength = 0
+                dots = 0
+            } else {
+                segmentLength += 1
+                if b == UInt8(ascii: ".") { dots += 1 }
+            }
+        }
+        return segmentLength > 0 && !(segmentLength == dots && dots <= 2)
     }
 
     public var totalBytes: UInt64 { entries.reduce(0) { $0 + $1.size } }
@@ -71,11 +80,11 @@ public struct Manifest: Sendable, Equatable {
         var out = Array(Self.header.utf8)
         out.reserveCapacity(out.count + entries.count * 100)
         for e in entries {
-            out.append(contentsOf: String(e.mode, radix: 8).utf8)
+            Self.appendNumber(UInt64(e.mode), radix: 8, to: &out)
             out.append(0x20)
-            out.append(contentsOf: String(e.size).utf8)
+            Self.appendNumber(e.size, radix: 10, to: &out)
             out.append(0x20)
-            out.append(contentsOf: e.object.hex.utf8)
+            e.object.appendHex(to: &out)
             out.append(0x20)
             Self.escape(e.path, into: &out)
             out.append(0x0A)
@@ -106,6 +115,23 @@ public struct Manifest: Sendable, Equatable {
         guard bytes.last == 0x0A || entries.isEmpty else { throw StoreError.invalidManifest("missing final newline") }
         try self.init(entries: entries)
         guard encoded() == bytes else { throw StoreError.invalidManifest("not in canonical form") }
+    }
+
+    /// Digits without a String per number: encoding runs once per file of every commit.
+    static func appendNumber(_ value: UInt64, radix: UInt64, to out: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        var v = value
+        withUnsafeMutableBytes(of: &digits) { buf in
+            repeat {
+                buf[n] = UInt8(ascii: "0") + UInt8(v % radix)
+                v /= radix
+                n += 1
+            } while v > 0
+            for i in stride(from: n - 1, through: 0, by: -1) { out.append(buf[i]) }
+        }
     }
 
     /// `%`, control bytes and DEL become `%XX`, so every path is one line.

@@ -115,6 +115,11 @@ public final class ObjectStore: @unchecked Sendable {
     /// Whether `id` is stored with `size` bytes. A loose file of another size is a write torn by
     /// a power loss before its commit's sync: it does not count, so the next commit rewrites it.
     public func contains(_ id: ObjectID, size: UInt64) throws -> Bool {
+        if size < UInt64(Self.looseThreshold) {
+            // Small objects are only ever packed: no need to ask the filesystem.
+            lock.lock(); defer { lock.unlock() }
+            return try loadedIndex()[id]?.length == size
+        }
         switch try location(of: id) {
         case .none: return false
         case .packed(_, _, let length): return length == size

@@ -1,22 +1,6 @@
 import Foundation
 import LakeCore
 
-/// What the stat cache remembers of a file from an earlier commit, so that an unchanged file
-/// is not read again.
-public struct CachedFile: Sendable, Equatable {
-    public var size: UInt64
-    public var mtimeNs: Int64
-    public var ctimeNs: Int64
-    public var inode: UInt64
-    public var device: UInt64
-    public var object: ObjectID
-    public var rows: Int64?
-
-    public init(size: UInt64, mtimeNs: Int64, ctimeNs: Int64, inode: UInt64, device: UInt64, object: ObjectID, rows: Int64?) {
-        (self.size, self.mtimeNs, self.ctimeNs, self.inode, self.device, self.object, self.rows) = (size, mtimeNs, ctimeNs, inode, device, object, rows)
-    }
-}
-
 /// The result of snapshotting a tree: its manifest, the rows of its tabular files, what the
 /// stat cache should now hold, and what the work cost.
 public struct Ingest: Sendable {

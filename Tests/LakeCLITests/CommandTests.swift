@@ -46,6 +46,22 @@ import Testing
         #expect(record["snapshot"] as? String == versions[0]["snapshot"] as? String)
     }
 
+    /// Files younger than the racy window (2 s) are always re-read, so the tree is aged first.
+    @Test func unchangedFilesAreNotReadAgain() throws {
+        let w = try CLIWorkspace()
+        for i in 0 ..< 40 { w.dir.write("run/part-\(i).jsonl", "{\"i\":\(i)}\n") }
+        Thread.sleep(forTimeInterval: 2.2)
+        #expect(try w.lake("commit", "run", "--dataset", "d").stdout.contains("read 40 files"))
+        let again = try #require(LakeCLI.json(try w.lake("--json", "commit", "run", "--dataset", "d")) as? [String: Any])
+        #expect(again["files_read"] as? Int == 0)
+        #expect(again["files_from_cache"] as? Int == 40)
+        w.dir.write("run/part-3.jsonl", "{\"i\":333}\n")
+        let changed = try #require(LakeCLI.json(try w.lake("--json", "commit", "run", "--dataset", "d")) as? [String: Any])
+        #expect(changed["files_read"] as? Int == 1)
+        #expect((changed["record"] as? [String: Any])?["version"] as? Int == 2)
+        #expect(try w.lake("cat", "d:part-3.jsonl").stdout == "{\"i\":333}\n")
+    }
+
     @Test func checkoutLinkSharesLargeObjectsReadOnly() throws {
         let w = try CLIWorkspace()
         var random = SeededBytes(seed: 7)

@@ -64,8 +64,7 @@ import Testing
         let catalog = try Catalog(path: dir.at("catalog.sqlite"))
         let name = try DatasetName("runs/passX")
         func commit(_ m: Manifest, kind: Kind? = nil) throws -> CommitRecord {
-            try catalog.recordCommit(dataset: name, kind: kind, manifest: m, rows: ["f.csv": 1], message: nil, sourcePath: "/src",
-                                     cacheRoot: "/src", oldCache: [:], newCache: [:])
+            try catalog.recordCommit(dataset: name, kind: kind, manifest: m, rows: ["f.csv": 1], message: nil, sourcePath: "/src")
         }
         let one = try commit(manifest("a"), kind: .run)
         let same = try commit(manifest("a"))
@@ -84,7 +83,7 @@ import Testing
         var ids = [SnapshotID]()
         for text in ["a", "b"] {
             let m = try manifest(text)
-            _ = try catalog.recordCommit(dataset: name, kind: nil, manifest: m, rows: [:], message: nil, sourcePath: "/s", cacheRoot: "/s", oldCache: [:], newCache: [:])
+            _ = try catalog.recordCommit(dataset: name, kind: nil, manifest: m, rows: [:], message: nil, sourcePath: "/s")
             ids.append(m.id)
         }
         let ref = try RefName("field/_current/MERGED")

@@ -185,3 +185,30 @@ import Testing
         #expect(third.manifest.id != first.manifest.id)
     }
 }
+
+@Suite struct StatCacheTests {
+    let entry = CachedFile(size: 6, mtimeNs: 1_700_000_000_123_456_789, ctimeNs: -5, inode: .max, device: 42,
+                           object: SHA256Hasher.hash(Array("hello\n".utf8)), rows: nil)
+
+    @Test func savedEntriesLoadBack() throws {
+        let dir = TempDirectory()
+        try ObjectStore.create(at: dir.at(".lake"))
+        let cache = StatCache(lakeDirectory: dir.at(".lake"), root: "/data/run é")
+        var rows = entry
+        rows.rows = 12
+        cache.save(["a.txt": entry, "sub/b.csv": rows, "new\nline": entry])
+        #expect(cache.load() == ["a.txt": entry, "sub/b.csv": rows, "new\nline": entry])
+        #expect(StatCache(lakeDirectory: dir.at(".lake"), root: "/data/other").load().isEmpty, "each root has its own file")
+    }
+
+    @Test func aDamagedCacheIsIgnored() throws {
+        let dir = TempDirectory()
+        try ObjectStore.create(at: dir.at(".lake"))
+        let cache = StatCache(lakeDirectory: dir.at(".lake"), root: "/r")
+        cache.save(["a.txt": entry])
+        truncate(cache.path, 40)
+        #expect(cache.load().isEmpty)
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: cache.path))
+        #expect(cache.load().isEmpty)
+    }
+}

@@ -11,11 +11,16 @@ SELECT d.name AS dataset, d.kind, d.created_at,
 FROM datasets d LEFT JOIN versions v ON v.dataset_id = d.id
 GROUP BY d.id;
 
+-- The files of every snapshot, named by the snapshot's id.
+CREATE VIEW snapshot_files AS
+SELECT s.id AS snapshot_id, f.path, f.mode, f.size, f.object_id, f.rows
+FROM files f JOIN snapshots s ON s.seq = f.snapshot;
+
 -- Every version with its dataset's name and its snapshot's size and row total.
 CREATE VIEW version_details AS
 SELECT d.name AS dataset, d.kind, v.version, v.snapshot_id, v.created_at, v.message, v.source, v.source_path,
        s.file_count, s.bytes,
-       (SELECT sum(f.rows) FROM files f WHERE f.snapshot_id = v.snapshot_id) AS rows
+       (SELECT sum(f.rows) FROM files f WHERE f.snapshot = s.seq) AS rows
 FROM versions v JOIN datasets d ON d.id = v.dataset_id JOIN snapshots s ON s.id = v.snapshot_id;
 
 -- Moves of refs, newest last, numbered per ref from 1.

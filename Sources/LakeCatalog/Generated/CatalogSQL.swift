@@ -17,24 +17,26 @@ CREATE TABLE datasets (
 );
 
 -- An immutable set of files; its id is the SHA-256 of its manifest (docs/format.md).
+-- seq is a local number that keeps the files table's keys short; it means nothing elsewhere.
 CREATE TABLE snapshots (
-    id          TEXT PRIMARY KEY CHECK (id GLOB 'sha256:*' AND length(id) = 71),
+    seq         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE CHECK (id GLOB 'sha256:*' AND length(id) = 71),
     file_count  INTEGER NOT NULL CHECK (file_count >= 0),
     bytes       INTEGER NOT NULL CHECK (bytes >= 0),
     created_at  TEXT NOT NULL
-) WITHOUT ROWID;
+);
 
 -- The files of a snapshot, as its manifest lists them, plus row counts of tabular files.
+-- Analysts read the snapshot_files view, which names the snapshot by its id.
 CREATE TABLE files (
-    snapshot_id TEXT NOT NULL REFERENCES snapshots(id),
+    snapshot    INTEGER NOT NULL REFERENCES snapshots(seq),
     path        TEXT NOT NULL,
     mode        INTEGER NOT NULL CHECK (mode IN (33188, 33261, 40960)),  -- 0o100644, 0o100755, 0o120000
     size        INTEGER NOT NULL CHECK (size >= 0),
     object_id   TEXT NOT NULL CHECK (object_id GLOB 'sha256:*' AND length(object_id) = 71),
     rows        INTEGER CHECK (rows IS NULL OR rows >= 0),
-    PRIMARY KEY (snapshot_id, path)
+    PRIMARY KEY (snapshot, path)
 ) WITHOUT ROWID;
-CREATE INDEX files_by_object ON files(object_id);
 
 -- Snapshot S became version N of dataset D.
 CREATE TABLE versions (
@@ -68,21 +70,6 @@ CREATE TABLE ref_log (
     message     TEXT
 );
 CREATE INDEX ref_log_by_ref ON ref_log(ref, id);
-
--- What a directory's files looked like when last committed, so unchanged files are not read
--- again. A cache: dropping it loses nothing.
-CREATE TABLE stat_cache (
-    root        TEXT NOT NULL,
-    path        TEXT NOT NULL,
-    size        INTEGER NOT NULL,
-    mtime_ns    INTEGER NOT NULL,
-    ctime_ns    INTEGER NOT NULL,
-    inode       INTEGER NOT NULL,
-    device      INTEGER NOT NULL,
-    object_id   TEXT NOT NULL,
-    rows        INTEGER,
-    PRIMARY KEY (root, path)
-) WITHOUT ROWID;
 """#),
         ("0002_views", #"""
 -- The views analysts query (docs/catalog.md). Names and columns are stable.
@@ -98,11 +85,16 @@ SELECT d.name AS dataset, d.kind, d.created_at,
 FROM datasets d LEFT JOIN versions v ON v.dataset_id = d.id
 GROUP BY d.id;
 
+-- The files of every snapshot, named by the snapshot's id.
+CREATE VIEW snapshot_files AS
+SELECT s.id AS snapshot_id, f.path, f.mode, f.size, f.object_id, f.rows
+FROM files f JOIN snapshots s ON s.seq = f.snapshot;
+
 -- Every version with its dataset's name and its snapshot's size and row total.
 CREATE VIEW version_details AS
 SELECT d.name AS dataset, d.kind, v.version, v.snapshot_id, v.created_at, v.message, v.source, v.source_path,
        s.file_count, s.bytes,
-       (SELECT sum(f.rows) FROM files f WHERE f.snapshot_id = v.snapshot_id) AS rows
+       (SELECT sum(f.rows) FROM files f WHERE f.snapshot = s.seq) AS rows
 FROM versions v JOIN datasets d ON d.id = v.dataset_id JOIN snapshots s ON s.id = v.snapshot_id;
 
 -- Moves of refs, newest last, numbered per ref from 1.
