@@ -10,7 +10,10 @@ trap 'chmod -R u+w "$scratch"; rm -rf "$scratch"' EXIT
 cores=$(nproc)
 warm() { find "$tree" -type f -print0 | xargs -0 cat > /dev/null; }
 secs() { local s=$(date +%s%N); "$@" > /dev/null; echo $(( ($(date +%s%N) - s) / 1000000 )); }
-floor() { find "$tree" -type f -print0 | xargs -0 -P"$cores" -n 500 openssl dgst -sha256; }
+files=$(find "$tree" -type f | wc -l)
+# Eight batches per core, so a few large files spread over the cores as well as many small ones.
+per=$(( files / (cores * 8) + 1 ))
+floor() { find "$tree" -type f -print0 | xargs -0 -P"$cores" -n "$per" openssl dgst -sha256; }
 median() { sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%d", m}'; }
 declare -A t
 for i in $(seq "$runs"); do
@@ -21,7 +24,7 @@ for i in $(seq "$runs"); do
   t[noop]+="$(secs "$lake" --lake "$scratch/lake$i" commit "$tree" --dataset bench --quiet) "
   mv "$scratch/lake$i" "$scratch/old$i"   # delete at the end: mass deletes slow later file creation
 done
-files=$(find "$tree" -type f | wc -l); size=$(du -sh "$tree" | cut -f1)
+size=$(du -sh "$tree" | cut -f1)
 f=$(echo ${t[floor]} | tr ' ' '\n' | median)
 echo "tree: $tree ($files files, $size), $runs runs, medians in ms"
 for k in floor tar commit noop; do

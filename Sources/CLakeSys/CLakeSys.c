@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CLakeSys.h"
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #ifdef __linux__
 #include <linux/fs.h>
@@ -12,6 +13,15 @@ int lake_syncfs(int fd) {
 #else
     (void)fd;
     sync();
+    return 0;
+#endif
+}
+
+int lake_start_writeback(int fd, int64_t offset, int64_t length) {
+#ifdef __linux__
+    return sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)fd; (void)offset; (void)length;
     return 0;
 #endif
 }

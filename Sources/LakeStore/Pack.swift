@@ -1,3 +1,4 @@
+import CLakeSys
 import Foundation
 import LakeCore
 
@@ -82,6 +83,7 @@ public final class PackWriter {
     /// Opened at the first append, so a writer that gets nothing creates no file.
     private var fd: Int32 = -1
     private var offset: UInt64 = 0
+    private var written: UInt64 = 0
     private var entries: [PackFormat.Entry] = []
     private var buffer: [UInt8] = []
     private static let flushSize = 4 << 20
@@ -108,6 +110,8 @@ public final class PackWriter {
     private func flush() throws {
         if fd < 0 { fd = try FileIO.open(tmpPath, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444) }
         try buffer.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: tmpPath) }
+        lake_start_writeback(fd, Int64(written), Int64(buffer.count))
+        written += UInt64(buffer.count)
         buffer.removeAll(keepingCapacity: true)
     }
 

@@ -35,7 +35,9 @@ public final class Snapshotter {
         let scanStartNs = Self.nowNs()
         let root = try TreeScanner.scan(path, skipping: skipping)
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let shared = SharedWork(count: root.entries.count)
+        // Ranges small enough that every worker gets a share of a tree of a few large files,
+        // large enough that tens of thousands of small ones do not contend on the lock.
+        let shared = SharedWork(count: root.entries.count, chunk: max(1, min(64, root.entries.count / (workers * 16))))
         var perWorker = [WorkerResult](repeating: WorkerResult(), count: workers)
         perWorker.withUnsafeMutableBufferPointer { results in
             let results = results
@@ -77,14 +79,15 @@ private final class SharedWork: @unchecked Sendable {
     private let lock = NSLock()
     private var nextIndex = 0
     private let count: Int
+    private let chunk: Int
     private(set) var error: Error?
 
-    init(count: Int) { self.count = count }
+    init(count: Int, chunk: Int) { (self.count, self.chunk) = (count, chunk) }
 
     func next() -> Range<Int>? {
         lock.lock(); defer { lock.unlock() }
         guard error == nil, nextIndex < count else { return nil }
-        let end = min(count, nextIndex + 64)
+        let end = min(count, nextIndex + chunk)
         defer { nextIndex = end }
         return nextIndex ..< end
     }
