@@ -5,11 +5,24 @@ import LakeKit
 struct Fsck: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Re-hash every object and check every manifest, version, ref and ref-log entry.",
-        discussion: "Exits 6 when anything is corrupt or missing, 0 on a clean lake.")
+        discussion: """
+            Exits 6 when anything is corrupt or missing, 0 on a clean lake. \
+            --rebuild-catalog first builds the catalog anew from the journal and the manifests \
+            (the old one is kept as catalog.sqlite.replaced), then checks.
+            """)
+
+    @Flag(help: "Rebuild catalog.sqlite from journal.jsonl and the manifests before checking.")
+    var rebuildCatalog = false
 
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        if rebuildCatalog {
+            let counts = try Lake.rebuildCatalog(Lake.locate(explicit: global.lake))
+            if !global.json && !global.quiet {
+                Output.line("rebuilt the catalog: \(Output.count(counts.datasets, "dataset")), \(Output.count(counts.versions, "version")), \(Output.count(counts.refMoves, "ref move"))")
+            }
+        }
         let report = try global.openLake().fsck()
         if global.json {
             try Output.json(report)

@@ -7,17 +7,22 @@ import LakeStore
 /// files, versions, refs and the ref log. An index over the objects, not the only copy of truth.
 ///
 /// ```swift
-/// let catalog = try Catalog(path: lakeDir + "/catalog.sqlite")
+/// let catalog = try Catalog(lakeDirectory: lakeDir, store: ObjectStore(root: lakeDir))
 /// let datasets = try catalog.datasets()
 /// ```
 public final class Catalog: @unchecked Sendable {
     public let path: String
     let pool: DatabasePool
+    public let journal: Journal
+    /// Where manifests are read when a journal record is applied without one at hand.
+    let store: ObjectStore
 
     /// Opens (and creates or migrates) the catalog. A catalog with migrations this binary does
     /// not know is refused.
-    public init(path: String) throws {
+    public init(path: String, journal: Journal, store: ObjectStore) throws {
         self.path = path
+        self.journal = journal
+        self.store = store
         var config = Configuration()
         config.busyMode = .timeout(60)
         config.foreignKeysEnabled = true
@@ -39,6 +44,45 @@ public final class Catalog: @unchecked Sendable {
         }
     }
 
+    /// The catalog of a lake: `catalog.sqlite` over `journal.jsonl`.
+    public convenience init(lakeDirectory: String, store: ObjectStore) throws {
+        try self.init(path: lakeDirectory + "/catalog.sqlite", journal: Journal(path: lakeDirectory + "/journal.jsonl"), store: store)
+    }
+
+    /// Builds a new catalog from the journal and the manifests alone (invariant 7) and puts it
+    /// in place of `catalog.sqlite`, which is kept beside it as `catalog.sqlite.replaced` when
+    /// there was one. The caller holds the lake's writer lock.
+    public static func rebuild(lakeDirectory: String, store: ObjectStore) throws -> (datasets: Int, versions: Int, refMoves: Int) {
+        let target = lakeDirectory + "/catalog.sqlite"
+        let fresh = target + ".rebuild"
+        for suffix in ["", "-wal", "-shm"] { unlink(fresh + suffix) }
+        let journal = Journal(path: lakeDirectory + "/journal.jsonl")
+        var counts = (0, 0, 0)
+        do {
+            let catalog = try Catalog(path: fresh, journal: journal, store: store)
+            try catalog.write { _ in }
+            counts = try catalog.read { db in
+                (try Int.fetchOne(db, sql: "SELECT count(*) FROM datasets") ?? 0,
+                 try Int.fetchOne(db, sql: "SELECT count(*) FROM versions") ?? 0,
+                 try Int.fetchOne(db, sql: "SELECT count(*) FROM ref_log") ?? 0)
+            }
+            // Everything into the main file before it is renamed: its -wal file is not moved.
+            try CatalogError.wrap {
+                _ = try catalog.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+                try catalog.pool.close()
+            }
+            for suffix in ["-wal", "-shm"] { unlink(fresh + suffix) }
+        }
+        if FileManager.default.fileExists(atPath: target) {
+            let kept = target + ".replaced"
+            for suffix in ["", "-wal", "-shm"] { unlink(kept + suffix) }
+            guard rename(target, kept) == 0 else { throw SystemError("rename", path: target) }
+            for suffix in ["-wal", "-shm"] { _ = rename(target + suffix, kept + suffix) }
+        }
+        guard rename(fresh, target) == 0 else { throw SystemError("rename", path: fresh) }
+        return counts
+    }
+
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         for (id, sql) in CatalogSQL.migrations {
@@ -55,12 +99,14 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// One IMMEDIATE transaction: it takes SQLite's write lock at its start, so two writers
-    /// never both read a state that one of them is about to change.
+    /// never both read a state that one of them is about to change. It first applies journal
+    /// records that an interrupted writer appended but never committed.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         try CatalogError.wrap {
             try pool.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
+                    try catchUp(db)
                     result = try body(db)
                     return .commit
                 }
@@ -152,53 +198,91 @@ public final class Catalog: @unchecked Sendable {
 
     // MARK: Committing
 
-    /// Records a snapshot as the next version of `dataset` in one transaction, unless the
-    /// dataset's latest version holds it already. The manifest's objects must be durable.
+    /// Records a snapshot as the next version of `dataset`, unless the dataset's latest
+    /// version holds it already: the journal record is appended and synced, then applied in the
+    /// same transaction. The manifest's objects must be durable.
     ///
     /// - Parameter kind: the dataset's kind; nil keeps the existing kind (or `other` for a new
     ///   dataset).
     public func recordCommit(dataset: DatasetName, kind: Kind?, manifest: Manifest, rows: [String: Int64],
                              message: String?, sourcePath: String) throws -> CommitRecord {
         let id = manifest.id
-        let now = Timestamp.now()
         return try write { db in
             let existing = try Row.fetchOne(db, sql: "SELECT id, kind FROM datasets WHERE name = ?", arguments: [dataset.rawValue])
-            let datasetID: Int64
-            let kindName: String
-            if let existing {
-                kindName = existing["kind"]
-                if let kind, kind.rawValue != kindName {
-                    throw CatalogError.kindMismatch(dataset: dataset.rawValue, existing: kindName, given: kind.rawValue)
-                }
-                datasetID = existing["id"]
-            } else {
-                kindName = (kind ?? .other).rawValue
-                try db.execute(sql: "INSERT INTO datasets (name, kind, created_at) VALUES (?, ?, ?)",
-                               arguments: [dataset.rawValue, kindName, now])
-                datasetID = db.lastInsertedRowID
+            let kindName: String = existing?["kind"] ?? (kind ?? .other).rawValue
+            if let kind, kind.rawValue != kindName {
+                throw CatalogError.kindMismatch(dataset: dataset.rawValue, existing: kindName, given: kind.rawValue)
             }
-            let latest = try Row.fetchOne(db, sql: "SELECT version, snapshot_id FROM versions WHERE dataset_id = ? ORDER BY version DESC LIMIT 1",
-                                          arguments: [datasetID])
-            let record = CommitRecord(dataset: dataset.rawValue, kind: kindName, version: latest?["version"] ?? 0,
+            let latest = try Row.fetchOne(db, sql: """
+                SELECT v.version, v.snapshot_id FROM versions v JOIN datasets d ON d.id = v.dataset_id
+                WHERE d.name = ? ORDER BY v.version DESC LIMIT 1
+                """, arguments: [dataset.rawValue])
+            var record = CommitRecord(dataset: dataset.rawValue, kind: kindName, version: latest?["version"] ?? 0,
                                       snapshot: id.description, created: false,
                                       files: manifest.entries.count, bytes: Int64(manifest.totalBytes))
             if let latest, latest["snapshot_id"] == id.description { return record }
-            try Self.insertSnapshot(db, manifest: manifest, id: id, rows: rows, now: now)
-            let version = record.version + 1
-            try db.execute(sql: """
-                INSERT INTO versions (dataset_id, version, snapshot_id, created_at, message, source, source_path)
-                VALUES (?, ?, ?, ?, ?, 'commit', ?)
-                """, arguments: [datasetID, version, id.description, now, message, sourcePath])
-            var created = record
-            created.version = version
-            created.created = true
-            return created
+            record.version += 1
+            record.created = true
+            let entry = JournalRecord.VersionEntry(dataset: dataset.rawValue, kind: kindName, version: record.version,
+                                                   snapshot: id.description, at: Timestamp.now(), message: message,
+                                                   source: "commit", sourcePath: sourcePath)
+            try journalAndApply(db, .version(entry), manifest: manifest, rows: rows)
+            return record
         }
     }
 
+    // MARK: Journal
+
+    /// Appends a record to the journal (synced), applies it, and records the new position.
+    func journalAndApply(_ db: Database, _ record: JournalRecord, manifest: Manifest? = nil, rows: [String: Int64] = [:]) throws {
+        let end = try journal.append(record)
+        try apply(db, record, manifest: manifest, rows: rows)
+        try db.execute(sql: "UPDATE journal_position SET offset = ?", arguments: [end])
+    }
+
+    /// Applies the journal's records past this catalog's position: those of a writer that died
+    /// between its journal append and its commit, or all of them when rebuilding.
+    func catchUp(_ db: Database) throws {
+        let applied = try Int64.fetchOne(db, sql: "SELECT offset FROM journal_position") ?? 0
+        guard try journal.size() > applied else { return }
+        for (record, end) in try journal.records(from: applied) {
+            try apply(db, record, manifest: nil, rows: [:])
+            try db.execute(sql: "UPDATE journal_position SET offset = ?", arguments: [end])
+        }
+    }
+
+    /// Makes the catalog say what one record says. Without a manifest at hand (replay), it is
+    /// read from the store and the rows of tabular files are counted again.
+    func apply(_ db: Database, _ record: JournalRecord, manifest known: Manifest?, rows knownRows: [String: Int64]) throws {
+        switch record {
+        case .version(let v):
+            try db.execute(sql: "INSERT OR IGNORE INTO datasets (name, kind, created_at) VALUES (?, ?, ?)",
+                           arguments: [v.dataset, v.kind, v.at])
+            let id = try SnapshotID(parsing: v.snapshot)
+            if try !Self.hasSnapshot(db, id) {
+                let manifest = try known ?? Manifest(decoding: store.bytes(of: id.object))
+                let rows = known == nil ? try RowCounter.rows(of: manifest, in: store) : knownRows
+                try Self.insertSnapshot(db, manifest: manifest, id: id, rows: rows, now: v.at)
+            }
+            try db.execute(sql: """
+                INSERT INTO versions (dataset_id, version, snapshot_id, created_at, message, source, source_path)
+                SELECT id, ?, ?, ?, ?, ?, ? FROM datasets WHERE name = ?
+                """, arguments: [v.version, v.snapshot, v.at, v.message, v.source, v.sourcePath, v.dataset])
+        case .refMove(let m):
+            try db.execute(sql: """
+                INSERT INTO refs (name, snapshot_id, updated_at) VALUES (?, ?, ?)
+                ON CONFLICT(name) DO UPDATE SET snapshot_id = excluded.snapshot_id, updated_at = excluded.updated_at
+                """, arguments: [m.ref, m.to, m.at])
+            try db.execute(sql: "INSERT INTO ref_log (ref, from_id, to_id, action, actor, at, message) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [m.ref, m.from, m.to, m.action, m.actor, m.at, m.message])
+        }
+    }
+
+    static func hasSnapshot(_ db: Database, _ id: SnapshotID) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshots WHERE id = ?)", arguments: [id.description]) ?? false
+    }
+
     static func insertSnapshot(_ db: Database, manifest: Manifest, id: SnapshotID, rows: [String: Int64], now: String) throws {
-        let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshots WHERE id = ?)", arguments: [id.description]) ?? false
-        if exists { return }
         try db.execute(sql: "INSERT INTO snapshots (id, file_count, bytes, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [id.description, manifest.entries.count, Int64(manifest.totalBytes), now])
         let seq = db.lastInsertedRowID
@@ -258,7 +342,7 @@ public final class Catalog: @unchecked Sendable {
     /// nil when the ref already pointed at `target`.
     public func moveRef(_ name: RefName, to target: SnapshotID, expect: RefExpectation?, action: String,
                         actor: String, message: String?) throws -> RefMove? {
-        try write { db in try Self.moveRef(db, name, to: target.description, expect: expect, action: action, actor: actor, message: message) }
+        try write { db in try moveRef(db, name, to: target.description, expect: expect, action: action, actor: actor, message: message) }
     }
 
     /// Moves a ref back to where it pointed before its last move.
@@ -267,11 +351,11 @@ public final class Catalog: @unchecked Sendable {
             guard let last = try Self.moves(db, name).last else { throw CatalogError.refNotFound(name.rawValue) }
             guard let previous = last.from else { throw CatalogError.noPreviousTarget(name.rawValue) }
             let current = try SnapshotID(parsing: last.to)
-            return try Self.moveRef(db, name, to: previous, expect: .at(current), action: "rollback", actor: actor, message: message)!
+            return try moveRef(db, name, to: previous, expect: .at(current), action: "rollback", actor: actor, message: message)!
         }
     }
 
-    static func moveRef(_ db: Database, _ name: RefName, to target: String, expect: RefExpectation?, action: String,
+    func moveRef(_ db: Database, _ name: RefName, to target: String, expect: RefExpectation?, action: String,
                         actor: String, message: String?) throws -> RefMove? {
         let current = try String.fetchOne(db, sql: "SELECT snapshot_id FROM refs WHERE name = ?", arguments: [name.rawValue])
         if let expect {
@@ -280,18 +364,18 @@ public final class Catalog: @unchecked Sendable {
             case .at(let id): id.description
             }
             if current != expected {
-                let last = try moves(db, name).last
+                let last = try Self.moves(db, name).last
                 throw CatalogError.refMoved(ref: name.rawValue, expected: expected ?? "none (a new ref)", actual: current,
                                             by: last?.actor, at: last?.at)
             }
         }
         if current == target { return nil }
-        let now = Timestamp.now()
-        try db.execute(sql: "INSERT INTO refs (name, snapshot_id, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET snapshot_id = excluded.snapshot_id, updated_at = excluded.updated_at",
-                       arguments: [name.rawValue, target, now])
-        try db.execute(sql: "INSERT INTO ref_log (ref, from_id, to_id, action, actor, at, message) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       arguments: [name.rawValue, current, target, action, actor, now, message])
-        return try moves(db, name).last
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshots WHERE id = ?)", arguments: [target]) == true else {
+            throw CatalogError.snapshotNotCatalogued(target)
+        }
+        try journalAndApply(db, .refMove(.init(ref: name.rawValue, from: current, to: target, action: action, actor: actor,
+                                               at: Timestamp.now(), message: message)))
+        return try Self.moves(db, name).last
     }
 }
 

@@ -12,6 +12,8 @@ public enum CatalogError: LakeFailure {
     case kindMismatch(dataset: String, existing: String, given: String)
     case refMoved(ref: String, expected: String, actual: String?, by: String?, at: String?)
     case database(DatabaseError)
+    case journalDamaged(path: String, offset: Int64, problem: String)
+    case snapshotNotCatalogued(String)
 
     public var category: ErrorCategory {
         switch self {
@@ -20,6 +22,8 @@ public enum CatalogError: LakeFailure {
         case .kindMismatch: return .usage
         case .refMoved: return .conflict
         case .database(let e): return e.resultCode == .SQLITE_CORRUPT ? .corruption : .failure
+        case .journalDamaged: return .corruption
+        case .snapshotNotCatalogued: return .notFound
         }
     }
 
@@ -43,6 +47,10 @@ public enum CatalogError: LakeFailure {
         case .refMoved(let ref, let expected, let actual, let by, let at):
             let now = actual.map { "points at \($0)" + (by.map { " (moved by \($0) at \(at ?? "?"))" } ?? "") } ?? "does not exist"
             return "ref '\(ref)' \(now), not at the expected \(expected); nothing was changed. Look at 'lake log \(ref)' and retry with the current target"
+        case .snapshotNotCatalogued(let id):
+            return "snapshot \(id) is not in the catalog; commit it to a dataset first"
+        case .journalDamaged(let path, let offset, let problem):
+            return "the journal \(path) is damaged at byte \(offset): \(problem); restore it from a backup"
         case .database(let e):
             return "catalog error: \(e.message ?? "\(e.resultCode)") (SQLite code \(e.extendedResultCode.rawValue))"
         }

@@ -22,7 +22,7 @@ public final class Lake {
         store = ObjectStore(root: directory)
         let catalogPath = directory + "/catalog.sqlite"
         guard FileManager.default.fileExists(atPath: catalogPath) else { throw LakeError.catalogMissing(catalogPath) }
-        catalog = try Catalog(path: catalogPath)
+        catalog = try Catalog(lakeDirectory: directory, store: store)
         writerLock = WriterLock(lakeDir: directory)
     }
 
@@ -45,7 +45,7 @@ public final class Lake {
         do {
             try ObjectStore.create(at: staging)
             try Data((LakeFormat.current + "\n").utf8).write(to: URL(fileURLWithPath: staging + "/FORMAT"))
-            _ = try Catalog(path: staging + "/catalog.sqlite")
+            _ = try Catalog(lakeDirectory: staging, store: ObjectStore(root: staging))
             guard rename(staging, target) == 0 else { throw SystemError("create", path: target) }
         } catch {
             try? FileManager.default.removeItem(atPath: staging)
@@ -81,6 +81,15 @@ public final class Lake {
             dir = parent
         }
         throw LakeError.notALake(searched: "no .lake/ in \(cwd) or above, and no --lake or $LAKE_DIR")
+    }
+
+    /// Rebuilds `catalog.sqlite` from the journal and the manifests (`lake fsck
+    /// --rebuild-catalog`); works when the catalog is missing or damaged.
+    public static func rebuildCatalog(_ directory: String) throws -> (datasets: Int, versions: Int, refMoves: Int) {
+        try LakeFormat.check(directory)
+        return try WriterLock(lakeDir: directory).withLock {
+            try Catalog.rebuild(lakeDirectory: directory, store: ObjectStore(root: directory))
+        }
     }
 
     /// The manifest of a snapshot, read from its (verified) object.

@@ -45,7 +45,7 @@ public enum LakeError: LakeFailure {
         case .isADirectory(let path, let snapshot):
             return "'\(path)' is a directory in snapshot \(snapshot), not a file; 'lake show \(snapshot)' lists its files"
         case .catalogMissing(let path):
-            return "the lake's catalog \(path) is missing; restore it from a backup (lake will not start an empty one over existing objects)"
+            return "the lake's catalog \(path) is missing; run 'lake fsck --rebuild-catalog' to rebuild it from the journal and the manifests"
         case .snapshotMissing(let id):
             return "snapshot \(id) is in the catalog but its manifest object is missing; run 'lake fsck'"
         }

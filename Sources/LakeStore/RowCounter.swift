@@ -90,3 +90,17 @@ public struct RowCounter: Sendable {
         return format == .jsonLines ? total : max(0, total - 1)
     }
 }
+
+extension RowCounter {
+    /// Counts the rows of a stored snapshot's tabular files by reading their objects (when the
+    /// catalog is rebuilt, or a journal record is applied after a crash).
+    public static func rows(of manifest: Manifest, in store: ObjectStore) throws -> [String: Int64] {
+        var out = [String: Int64]()
+        for e in manifest.entries where !e.isSymlink {
+            guard var counter = RowCounter(fileName: e.path) else { continue }
+            try store.read(e.object) { counter.update($0) }
+            out[e.path] = counter.rows
+        }
+        return out
+    }
+}

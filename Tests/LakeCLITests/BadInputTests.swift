@@ -64,13 +64,29 @@ import Testing
         }
     }
 
-    @Test func aLakeWithoutItsCatalogOrWithAnUnknownFormatIsRefused() throws {
+    /// Invariant 7: the catalog is an index; the journal and the manifests rebuild it.
+    @Test func aLostCatalogIsRefusedThenRebuiltFromTheJournal() throws {
         let w = try CLIWorkspace()
-        try FileManager.default.removeItem(atPath: w.dir.at(".lake/catalog.sqlite"))
+        w.makeRun("run", rows: 3)
+        #expect(try w.lake("commit", "run", "--dataset", "runs/passX", "--kind", "run", "-m", "first").status == 0)
+        w.makeRun("run", rows: 5)
+        #expect(try w.lake("commit", "run", "--dataset", "runs/passX", "--promote", "field/_current/MERGED").status == 0)
+        #expect(try w.lake("promote", "field/_current/MERGED", "runs/passX@1", "-m", "back").status == 0)
+        let views = [["--json", "ls"], ["--json", "log", "runs/passX"], ["--json", "log", "field/_current/MERGED"], ["--json", "show", "runs/passX@2"]]
+        let before = try views.map { try w.lake($0).stdout }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: w.dir.at(".lake/catalog.sqlite" + suffix)) }
         let r = try w.lake("ls")
         #expect(r.status == 6)
-        #expect(r.stderr.contains("catalog") && r.stderr.contains("missing"))
+        #expect(r.stderr.contains("missing") && r.stderr.contains("lake fsck --rebuild-catalog"))
         #expect(!FileManager.default.fileExists(atPath: w.dir.at(".lake/catalog.sqlite")), "no empty catalog is started")
+        let rebuilt = try w.lake("fsck", "--rebuild-catalog")
+        #expect(rebuilt.status == 0, "\(rebuilt.stdout) \(rebuilt.stderr)")
+        #expect(rebuilt.stdout.contains("rebuilt the catalog: 1 dataset, 2 versions, 2 ref moves"))
+        #expect(try views.map { try w.lake($0).stdout } == before)
+    }
+
+    @Test func aLakeOfAnUnknownFormatIsRefused() throws {
+        let w = try CLIWorkspace()
         w.dir.write(".lake/FORMAT", "lake-format 0\n")
         #expect(try w.lake("ls").status == 1)
     }

@@ -26,14 +26,20 @@ import Testing
         #expect(files.map { String($0.dropLast(4)) } == Catalog.migrationIdentifiers)
     }
 
+    /// A lake directory with a store and a catalog.
+    func makeCatalog(_ dir: TempDirectory) throws -> Catalog {
+        try ObjectStore.create(at: dir.path)
+        return try Catalog(lakeDirectory: dir.path, store: ObjectStore(root: dir.path))
+    }
+
     @Test func aCatalogWithAnUnknownMigrationIsRefused() throws {
         let dir = TempDirectory()
         let path = dir.at("catalog.sqlite")
-        _ = try Catalog(path: path)
+        _ = try makeCatalog(dir)
         let queue = try DatabaseQueue(path: path)
         try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('9999_from_the_future')") }
         do {
-            _ = try Catalog(path: path)
+            _ = try makeCatalog(dir)
             Issue.record("a newer catalog was opened")
         } catch let error as CatalogError {
             #expect("\(error)".contains("newer schema"))
@@ -43,7 +49,7 @@ import Testing
 
     @Test func sqliteEnforcesTheSchema() throws {
         let dir = TempDirectory()
-        let catalog = try Catalog(path: dir.at("catalog.sqlite"))
+        let catalog = try makeCatalog(dir)
         #expect(throws: CatalogError.self) {
             try catalog.write { try $0.execute(sql: "INSERT INTO datasets (name, kind, created_at) VALUES ('x', 'table', 'now')") }
         }
@@ -61,7 +67,7 @@ import Testing
 
     @Test func versionsNumberUpAndEqualContentMakesNone() throws {
         let dir = TempDirectory()
-        let catalog = try Catalog(path: dir.at("catalog.sqlite"))
+        let catalog = try makeCatalog(dir)
         let name = try DatasetName("runs/passX")
         func commit(_ m: Manifest, kind: Kind? = nil) throws -> CommitRecord {
             try catalog.recordCommit(dataset: name, kind: kind, manifest: m, rows: ["f.csv": 1], message: nil, sourcePath: "/src")
@@ -78,7 +84,7 @@ import Testing
 
     @Test func refMovesAreLoggedAndCompareAndSwapped() throws {
         let dir = TempDirectory()
-        let catalog = try Catalog(path: dir.at("catalog.sqlite"))
+        let catalog = try makeCatalog(dir)
         let name = try DatasetName("d")
         var ids = [SnapshotID]()
         for text in ["a", "b"] {
@@ -98,5 +104,64 @@ import Testing
         let back = try catalog.rollbackRef(ref, actor: "me@host", message: "bad merge")
         #expect(back.action == "rollback" && back.to == ids[0].description)
         #expect(try catalog.refLog(ref).count == 3)
+    }
+
+    /// Stores a manifest with one CSV file, as a commit would, and returns it.
+    func storedManifest(_ dir: TempDirectory, _ csv: String) throws -> Manifest {
+        let store = ObjectStore(root: dir.path)
+        let batch = ObjectBatch(store: store)
+        let object = try batch.store(Array(csv.utf8))
+        let manifest = try Manifest(entries: [ManifestEntry(path: "f.csv", mode: ManifestEntry.regular, size: UInt64(csv.utf8.count), object: object)])
+        try batch.store(manifest.encoded())
+        return manifest
+    }
+
+    /// A writer that dies after its journal append but before its commit leaves a record the
+    /// catalog lacks: the next writer applies it, counting rows from the objects.
+    @Test func theNextWriterAppliesARecordWhoseTransactionNeverCommitted() throws {
+        let dir = TempDirectory()
+        let catalog = try makeCatalog(dir)
+        let manifest = try storedManifest(dir, "id\n1\n2\n")
+        _ = try catalog.journal.append(.version(.init(dataset: "runs/passX", kind: "run", version: 1, snapshot: manifest.id.description,
+                                                     at: "2026-11-22T00:00:00.000Z", message: "orphan", source: "commit", sourcePath: "/x")))
+        #expect(throws: CatalogError.self) { try catalog.versions(of: DatasetName("runs/passX")) }
+        _ = try catalog.moveRef(RefName("r"), to: manifest.id, expect: .absent, action: "promote", actor: "t", message: nil)
+        let versions = try catalog.versions(of: DatasetName("runs/passX"))
+        #expect(versions.map(\.message) == ["orphan"])
+        #expect(versions.first?.rows == 2)
+        #expect(try catalog.ref(RefName("r"))?.snapshot == manifest.id.description)
+    }
+
+    @Test func aTornJournalLineIsIgnoredAndCutOffByTheNextAppend() throws {
+        let dir = TempDirectory()
+        let catalog = try makeCatalog(dir)
+        let manifest = try storedManifest(dir, "id\n1\n")
+        _ = try catalog.recordCommit(dataset: DatasetName("d"), kind: nil, manifest: manifest, rows: [:], message: nil, sourcePath: "/s")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: catalog.journal.path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"type\":\"ref\",\"ref\":\"half".utf8))
+        try handle.close()
+        _ = try catalog.moveRef(RefName("r"), to: manifest.id, expect: nil, action: "promote", actor: "t", message: nil)
+        let lines = try String(contentsOfFile: catalog.journal.path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.allSatisfy { $0.hasPrefix("{") && $0.hasSuffix("}") })
+        #expect(try catalog.journal.records(from: 0).count == 2)
+    }
+
+    @Test func rebuildingFromTheJournalGivesTheSameCatalog() throws {
+        let dir = TempDirectory()
+        let catalog = try makeCatalog(dir)
+        let one = try storedManifest(dir, "id\n1\n")
+        let two = try storedManifest(dir, "id\n1\n2\n3\n")
+        _ = try catalog.recordCommit(dataset: DatasetName("a/b"), kind: .ledger, manifest: one, rows: ["f.csv": 1], message: "m", sourcePath: "/s")
+        _ = try catalog.recordCommit(dataset: DatasetName("a/b"), kind: nil, manifest: two, rows: ["f.csv": 3], message: nil, sourcePath: "/s")
+        _ = try catalog.moveRef(RefName("x"), to: one.id, expect: .absent, action: "promote", actor: "t", message: "go")
+        _ = try catalog.moveRef(RefName("x"), to: two.id, expect: .at(one.id), action: "promote", actor: "t", message: nil)
+        _ = try catalog.rollbackRef(RefName("x"), actor: "t", message: nil)
+        let before = try CatalogDump.dump(catalog.path)
+        try FileManager.default.removeItem(atPath: catalog.path)
+        let counts = try Catalog.rebuild(lakeDirectory: dir.path, store: ObjectStore(root: dir.path))
+        #expect(counts.datasets == 1 && counts.versions == 2 && counts.refMoves == 3)
+        #expect(try CatalogDump.dump(catalog.path) == before)
     }
 }

@@ -64,3 +64,11 @@ CREATE TABLE ref_log (
     message     TEXT
 );
 CREATE INDEX ref_log_by_ref ON ref_log(ref, id);
+
+-- How much of the journal (journal.jsonl) this catalog has applied, in bytes. The journal holds
+-- every version and ref move; the catalog is an index over it and the manifests.
+CREATE TABLE journal_position (
+    single      INTEGER PRIMARY KEY CHECK (single = 1),
+    offset      INTEGER NOT NULL CHECK (offset >= 0)
+);
+INSERT INTO journal_position (single, offset) VALUES (1, 0);
