@@ -36,8 +36,12 @@ struct Commit: ParsableCommand {
 
     func run() throws {
         let lake = try global.openLake()
+        let progress = ProgressLine.forTerminal(global, label: "reading files")
+        defer { progress?.finish() }
         let result = try lake.commit(path: path, dataset: DatasetName(dataset), kind: kind.map(Kind.init(parsing:)),
-                                     message: message, promote: promote.map(RefName.init))
+                                     message: message, promote: promote.map(RefName.init),
+                                     progress: progress?.callback)
+        progress?.finish()
         if global.json { return try Output.json(result) }
         if global.quiet { return }
         let r = result.record

@@ -20,8 +20,10 @@ extension Lake {
     /// Write order (docs/format.md): objects → manifest object → one sync → one catalog
     /// transaction → ref move. A crash anywhere leaves at most unreferenced objects.
     /// Content equal to the latest version makes no new version (`record.created == false`).
+    ///
+    /// `progress` receives (files done, files in all) from worker threads while files are read.
     public func commit(path: String, dataset: DatasetName, kind: Kind? = nil, message: String? = nil,
-                       promote ref: RefName? = nil) throws -> CommitResult {
+                       promote ref: RefName? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> CommitResult {
         guard let resolved = realpath(path, nil) else {
             if errno == ENOENT { throw StoreError.sourceMissing(path) }
             throw SystemError("resolve", path: path)
@@ -36,7 +38,8 @@ extension Lake {
         let oldCache = statCache.load()
         let batch = ObjectBatch(store: store)
         let skipping = FileIdentity(path: directory).map { Set([$0]) } ?? []
-        let ingest = try Snapshotter(store: store).snapshot(path: root, cache: oldCache, skipping: skipping, batch: batch)
+        let ingest = try Snapshotter(store: store).snapshot(path: root, cache: oldCache, skipping: skipping, batch: batch,
+                                                             progress: progress)
         try batch.store(ingest.manifest.encoded())
         try store.sync()
         let (record, move) = try writerLock.withLock {

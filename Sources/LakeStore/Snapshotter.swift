@@ -31,7 +31,10 @@ public final class Snapshotter {
     /// Snapshots `path`. Files whose stat matches `cache` are not read; directories in
     /// `skipping` (the lake itself) are left out. The batch is not synced: the caller syncs
     /// once, after the manifest is stored, before cataloguing.
-    public func snapshot(path: String, cache: [String: CachedFile], skipping: Set<FileIdentity> = [], batch: ObjectBatch) throws -> Ingest {
+    ///
+    /// `progress` is called from worker threads with (files done, files in all).
+    public func snapshot(path: String, cache: [String: CachedFile], skipping: Set<FileIdentity> = [], batch: ObjectBatch,
+                         progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> Ingest {
         let scanStartNs = Self.nowNs()
         let root = try TreeScanner.scan(path, skipping: skipping)
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -46,6 +49,7 @@ public final class Snapshotter {
                     let worker = try Worker(store: store, batch: batch, base: root.base, cache: cache, scanStartNs: scanStartNs)
                     while let range = shared.next() {
                         for i in range { try worker.ingest(root.entries[i]) }
+                        progress?(range.upperBound, root.entries.count)
                     }
                     try worker.finish()
                     results[w] = worker.result

@@ -144,6 +144,19 @@ import Testing
         #expect(try w.lake("init", "a", "--lake", "b").status == 2)
     }
 
+    /// `script` runs the command on a pseudo-terminal, as a person at a shell would.
+    @Test func progressIsDrawnOnATerminalOnly() throws {
+        let w = try CLIWorkspace()
+        for i in 0 ..< 300 { w.dir.write("run/\(i).txt", "\(i)\n") }
+        let piped = try w.lake("commit", "run", "--dataset", "d")
+        #expect(!piped.stderr.contains("reading files"))
+        w.dir.write("run/new.txt", "new\n")
+        let tty = try LakeCLI.run(["-qec", "'\(LakeCLI.binary)' commit run --dataset d", "/dev/null"], cwd: w.path, prefix: ["/usr/bin/script"], replacingBinary: true)
+        #expect(tty.status == 0, "\(tty.stdout)")
+        #expect(tty.stdout.contains("\rreading files: 301/301 (100%)"), "\(tty.stdout.debugDescription)")
+        #expect(tty.stdout.contains("d@2 sha256:"))
+    }
+
     @Test func helpListsEveryCommand() throws {
         let w = try CLIWorkspace(initialize: false)
         let help = try w.lake("--help")

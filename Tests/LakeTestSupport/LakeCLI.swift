@@ -16,9 +16,12 @@ public enum LakeCLI {
     }
 
     /// Runs `lake args…` in `cwd` and waits for it.
+    /// `prefix` runs the binary under another program (`setpriv …`); with `replacingBinary`,
+    /// `prefix` runs alone with `args` (which then name the binary themselves).
     @discardableResult
-    public static func run(_ args: [String], cwd: String, environment: [String: String] = [:], prefix: [String] = []) throws -> Result {
-        let process = try start(args, cwd: cwd, environment: environment, prefix: prefix)
+    public static func run(_ args: [String], cwd: String, environment: [String: String] = [:], prefix: [String] = [],
+                           replacingBinary: Bool = false) throws -> Result {
+        let process = try start(args, cwd: cwd, environment: environment, prefix: prefix, replacingBinary: replacingBinary)
         return process.wait()
     }
 
@@ -49,14 +52,15 @@ public enum LakeCLI {
         public func kill() { Foundation.kill(process.processIdentifier, SIGKILL) }
     }
 
-    public static func start(_ args: [String], cwd: String, environment: [String: String] = [:], prefix: [String] = []) throws -> Running {
+    public static func start(_ args: [String], cwd: String, environment: [String: String] = [:], prefix: [String] = [],
+                             replacingBinary: Bool = false) throws -> Running {
         let process = Process()
         if prefix.isEmpty {
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = args
         } else {
             process.executableURL = URL(fileURLWithPath: prefix[0])
-            process.arguments = Array(prefix.dropFirst()) + [binary] + args
+            process.arguments = Array(prefix.dropFirst()) + (replacingBinary ? [] : [binary]) + args
         }
         process.currentDirectoryURL = URL(fileURLWithPath: cwd)
         var env = ProcessInfo.processInfo.environment
