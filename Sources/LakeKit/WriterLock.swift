@@ -44,18 +44,3 @@ public struct WriterLock {
         return try body()
     }
 }
-
-/// Who is acting, for the ref log: `user@host`.
-public enum Actor {
-    public static var host: String {
-        var buf = [CChar](repeating: 0, count: 256)
-        return gethostname(&buf, buf.count) == 0 ? String(cString: buf) : "unknown-host"
-    }
-
-    /// `$LAKE_ACTOR` as given (for CI jobs and shared accounts), else `user@host`.
-    public static var current: String {
-        let env = ProcessInfo.processInfo.environment
-        if let actor = env["LAKE_ACTOR"], !actor.isEmpty { return actor }
-        return "\(env["USER"] ?? env["LOGNAME"] ?? "uid\(getuid())")@\(host)"
-    }
-}
