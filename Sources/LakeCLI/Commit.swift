@@ -28,7 +28,7 @@ struct Commit: ParsableCommand {
         do {
             _ = try DatasetName(dataset)
             _ = try kind.map(Kind.init(parsing:))
-            _ = try promote.map(RefName.init)
+            _ = try promote.map { try RefName($0) }
         } catch let e as CoreError {
             throw ValidationError(e.description)
         }
@@ -39,7 +39,7 @@ struct Commit: ParsableCommand {
         let progress = ProgressLine.forTerminal(global, label: "reading files")
         defer { progress?.finish() }
         let result = try lake.commit(path: path, dataset: DatasetName(dataset), kind: kind.map(Kind.init(parsing:)),
-                                     message: message, promote: promote.map(RefName.init),
+                                     message: message, promote: promote.map { try RefName($0) },
                                      progress: progress?.callback)
         progress?.finish()
         if global.json { return try Output.json(result) }

@@ -25,40 +25,53 @@ enum NameRule {
     }
 }
 
-/// The name of a dataset, e.g. `runs/passX` or `corpus/combined/permissive`.
-public struct DatasetName: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let rawValue: String
+/// A validated name (datasets and refs share one rule); `init(_:)` throws a message that
+/// says which characters are allowed.
+public protocol LakeName: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// "dataset" or "ref", for messages.
+    static var noun: String { get }
+    var rawValue: String { get }
+    /// Only `init(_:)` calls this, after the rule held: the token cannot be made elsewhere.
+    init(rawValue: String, checked: NameChecked)
+}
 
-    /// ```swift
-    /// let name = try DatasetName("runs/passX")
-    /// ```
+/// Proof that a name passed `NameRule`.
+public struct NameChecked: Sendable {
+    fileprivate init() {}
+}
+
+extension LakeName {
     public init(_ rawValue: String) throws {
         if let problem = NameRule.problem(in: rawValue) {
-            throw CoreError.invalidName(kind: "dataset", name: rawValue, problem: problem, allowed: NameRule.allowed)
+            throw CoreError.invalidName(kind: Self.noun, name: rawValue, problem: problem, allowed: NameRule.allowed)
         }
-        self.rawValue = rawValue
+        self.init(rawValue: rawValue, checked: NameChecked())
     }
 
     public var description: String { rawValue }
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
-/// The name of a ref, e.g. `field/_current/MERGED`.
-public struct RefName: Hashable, Comparable, Sendable, CustomStringConvertible {
+/// The name of a dataset, e.g. `runs/passX` or `corpus/combined/permissive`.
+///
+/// ```swift
+/// let name = try DatasetName("runs/passX")
+/// ```
+public struct DatasetName: LakeName {
+    public static let noun = "dataset"
     public let rawValue: String
+    public init(rawValue: String, checked: NameChecked) { self.rawValue = rawValue }
+}
 
-    /// ```swift
-    /// let ref = try RefName("field/_current/MERGED")
-    /// ```
-    public init(_ rawValue: String) throws {
-        if let problem = NameRule.problem(in: rawValue) {
-            throw CoreError.invalidName(kind: "ref", name: rawValue, problem: problem, allowed: NameRule.allowed)
-        }
-        self.rawValue = rawValue
-    }
-
-    public var description: String { rawValue }
-    public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
+/// The name of a ref, e.g. `field/_current/MERGED`.
+///
+/// ```swift
+/// let ref = try RefName("field/_current/MERGED")
+/// ```
+public struct RefName: LakeName {
+    public static let noun = "ref"
+    public let rawValue: String
+    public init(rawValue: String, checked: NameChecked) { self.rawValue = rawValue }
 }
 
 /// What a dataset holds; it decides the checks and defaults the dataset gets.
