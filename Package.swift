@@ -16,7 +16,7 @@ let package = Package(
         // SHA-256 from the system's OpenSSL libcrypto: it uses the CPU's SHA instructions and
         // costs nothing to build (swift-crypto would add minutes to every clean build).
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
-        // Linux calls Swift cannot reach directly (syncfs, FICLONE, copy_file_range).
+        // Linux calls Swift cannot reach directly (syncfs, sync_file_range, FICLONE).
         .target(name: "CLakeSys"),
         .target(name: "LakeCore", dependencies: ["CCrypto"]),
         .target(name: "LakeStore", dependencies: ["LakeCore", "CLakeSys"]),

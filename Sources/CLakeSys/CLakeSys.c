@@ -34,13 +34,3 @@ int lake_reflink(int src, int dst) {
     return -1;
 #endif
 }
-
-ssize_t lake_copy_range(int src, int64_t src_off, int dst, int64_t dst_off, size_t len) {
-#ifdef __linux__
-    loff_t in = src_off, out = dst_off;
-    return copy_file_range(src, &in, dst, &out, len, 0);
-#else
-    (void)src; (void)src_off; (void)dst; (void)dst_off; (void)len;
-    return -1;
-#endif
-}

@@ -3,6 +3,9 @@ import LakeCore
 import LakeKit
 
 struct Fsck: ParsableCommand {
+    struct Rebuilt: Encodable { var datasets, versions, refMoves: Int }
+    struct Result: Encodable { var report: FsckReport; var rebuilt: Rebuilt? }
+
     static let configuration = CommandConfiguration(
         abstract: "Re-hash every object and check every manifest, version, ref and ref-log entry.",
         discussion: """
@@ -17,15 +20,17 @@ struct Fsck: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
+        var rebuilt: Rebuilt?
         if rebuildCatalog {
             let counts = try Lake.rebuildCatalog(Lake.locate(explicit: global.lake))
+            rebuilt = Rebuilt(datasets: counts.datasets, versions: counts.versions, refMoves: counts.refMoves)
             if !global.json && !global.quiet {
                 Output.line("rebuilt the catalog: \(Output.count(counts.datasets, "dataset")), \(Output.count(counts.versions, "version")), \(Output.count(counts.refMoves, "ref move"))")
             }
         }
         let report = try global.openLake().fsck()
         if global.json {
-            try Output.json(report)
+            try Output.json(Result(report: report, rebuilt: rebuilt))
         } else {
             for p in report.problems { Output.line("\(p.area) \(p.subject): \(p.problem)") }
             if !global.quiet {

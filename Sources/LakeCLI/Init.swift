@@ -1,10 +1,11 @@
 import ArgumentParser
+import Foundation
 import LakeKit
 
 struct Init: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create a lake (.lake/) in DIR, the current directory by default.")
 
-    @Argument(help: "The directory to hold .lake/ (made if missing); --lake names it too.")
+    @Argument(help: "The directory to hold .lake/ (made if missing); else --lake, else $LAKE_DIR, else the current directory.")
     var dir: String?
 
     @OptionGroup var global: GlobalOptions
@@ -16,7 +17,8 @@ struct Init: ParsableCommand {
     }
 
     func run() throws {
-        let (lake, created) = try Lake.initialize(in: dir ?? global.lake ?? ".")
+        let environment = ProcessInfo.processInfo.environment["LAKE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        let (lake, created) = try Lake.initialize(in: dir ?? global.lake ?? environment ?? ".")
         struct Result: Encodable { var lake: String; var created: Bool }
         if global.json { return try Output.json(Result(lake: lake.directory, created: created)) }
         if global.quiet { return }

@@ -59,6 +59,7 @@ public final class Catalog: @unchecked Sendable {
         let journal = Journal(path: lakeDirectory + "/journal.jsonl")
         var counts = (0, 0, 0)
         do {
+            defer { for suffix in ["-wal", "-shm"] { unlink(fresh + suffix) } }
             let catalog = try Catalog(path: fresh, journal: journal, store: store)
             try catalog.write { _ in }
             counts = try catalog.read { db in
@@ -71,15 +72,19 @@ public final class Catalog: @unchecked Sendable {
                 _ = try catalog.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
                 try catalog.pool.close()
             }
-            for suffix in ["-wal", "-shm"] { unlink(fresh + suffix) }
+        } catch {
+            unlink(fresh)
+            throw error
         }
-        if FileManager.default.fileExists(atPath: target) {
-            let kept = target + ".replaced"
-            for suffix in ["", "-wal", "-shm"] { unlink(kept + suffix) }
-            guard rename(target, kept) == 0 else { throw SystemError("rename", path: target) }
-            for suffix in ["-wal", "-shm"] { _ = rename(target + suffix, kept + suffix) }
+        // The old catalog and whatever WAL files it had go aside together; a stale WAL must
+        // never sit beside the new file.
+        let kept = target + ".replaced"
+        for suffix in ["", "-wal", "-shm"] { unlink(kept + suffix) }
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: target + suffix) {
+            guard rename(target + suffix, kept + suffix) == 0 else { throw SystemError("rename", path: target + suffix) }
         }
         guard rename(fresh, target) == 0 else { throw SystemError("rename", path: fresh) }
+        try Journal.syncDirectory(lakeDirectory)
         return counts
     }
 
@@ -100,15 +105,24 @@ public final class Catalog: @unchecked Sendable {
 
     /// One IMMEDIATE transaction: it takes SQLite's write lock at its start, so two writers
     /// never both read a state that one of them is about to change. It first applies journal
-    /// records that an interrupted writer appended but never committed.
+    /// records that an interrupted writer appended but never committed. When the transaction
+    /// fails (not a crash: an error, a full disk), the journal is cut back to where it was, so
+    /// a change the caller was told failed never appears later.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         try CatalogError.wrap {
             try pool.writeWithoutTransaction { db in
                 var result: T?
-                try db.inTransaction(.immediate) {
-                    try catchUp(db)
-                    result = try body(db)
-                    return .commit
+                var journalLength: Int64?
+                do {
+                    try db.inTransaction(.immediate) {
+                        try catchUp(db)
+                        journalLength = try journal.size()
+                        result = try body(db)
+                        return .commit
+                    }
+                } catch {
+                    if let journalLength { try? journal.truncate(to: journalLength) }
+                    throw error
                 }
                 return result!
             }
@@ -244,7 +258,9 @@ public final class Catalog: @unchecked Sendable {
     /// between its journal append and its commit, or all of them when rebuilding.
     func catchUp(_ db: Database) throws {
         let applied = try Int64.fetchOne(db, sql: "SELECT offset FROM journal_position") ?? 0
-        guard try journal.size() > applied else { return }
+        let length = try journal.size()
+        if length < applied { throw CatalogError.journalShort(path: journal.path, length: length, applied: applied) }
+        guard length > applied else { return }
         for (record, end) in try journal.records(from: applied) {
             try apply(db, record, manifest: nil, rows: [:])
             try db.execute(sql: "UPDATE journal_position SET offset = ?", arguments: [end])
@@ -382,6 +398,22 @@ public final class Catalog: @unchecked Sendable {
 // MARK: Checking
 
 extension Catalog {
+    /// What fsck needs to know of the journal: how far the catalog has applied it, how long its
+    /// complete records are, and whether every record reads.
+    public func journalProblems() throws -> (problems: [String], pending: Int) {
+        let applied = try read { db in try Int64.fetchOne(db, sql: "SELECT offset FROM journal_position") ?? 0 }
+        let length = try journal.size()
+        if length < applied {
+            return (["\(CatalogError.journalShort(path: journal.path, length: length, applied: applied))"], 0)
+        }
+        do {
+            let all = try journal.records(from: 0)
+            return ([], all.filter { $0.end > applied }.count)
+        } catch {
+            return (["\(error)"], 0)
+        }
+    }
+
     /// What SQLite's own checks find: page-level damage and rows whose references dangle.
     public func integrityProblems() throws -> [String] {
         try read { db in

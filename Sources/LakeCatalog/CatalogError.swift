@@ -14,6 +14,7 @@ public enum CatalogError: LakeFailure {
     case database(DatabaseError)
     case journalDamaged(path: String, offset: Int64, problem: String)
     case snapshotNotCatalogued(String)
+    case journalShort(path: String, length: Int64, applied: Int64)
 
     public var category: ErrorCategory {
         switch self {
@@ -22,7 +23,7 @@ public enum CatalogError: LakeFailure {
         case .kindMismatch: return .usage
         case .refMoved: return .conflict
         case .database(let e): return e.resultCode == .SQLITE_CORRUPT ? .corruption : .failure
-        case .journalDamaged: return .corruption
+        case .journalDamaged, .journalShort: return .corruption
         case .snapshotNotCatalogued: return .notFound
         }
     }
@@ -47,6 +48,8 @@ public enum CatalogError: LakeFailure {
         case .refMoved(let ref, let expected, let actual, let by, let at):
             let now = actual.map { "points at \($0)" + (by.map { " (moved by \($0) at \(at ?? "?"))" } ?? "") } ?? "does not exist"
             return "ref '\(ref)' \(now), not at the expected \(expected); nothing was changed. Look at 'lake log \(ref)' and retry with the current target"
+        case .journalShort(let path, let length, let applied):
+            return "the journal \(path) has \(length) bytes but the catalog has applied \(applied): it was truncated or replaced; restore it from a backup, or rebuild the catalog from it with 'lake fsck --rebuild-catalog'"
         case .snapshotNotCatalogued(let id):
             return "snapshot \(id) is not in the catalog; commit it to a dataset first"
         case .journalDamaged(let path, let offset, let problem):

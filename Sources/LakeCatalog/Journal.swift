@@ -78,15 +78,31 @@ public struct Journal: Sendable {
     func append(_ record: JournalRecord) throws -> Int64 {
         var line = try Self.encoder().encode(record)
         line.append(0x0A)
+        let created = access(path, F_OK) != 0
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw SystemError("open", path: path) }
         defer { close(fd) }
+        // A new journal's name must be as durable as its first record.
+        if created { try Self.syncDirectory((path as NSString).deletingLastPathComponent) }
         let end = try completeLength(fd)
         guard ftruncate(fd, off_t(end)) == 0 else { throw SystemError("truncate", path: path) }
         let written = line.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(end)) }
         guard written == line.count else { throw SystemError("write", path: path) }
         guard fdatasync(fd) == 0 else { throw SystemError("sync", path: path) }
         return end + Int64(line.count)
+    }
+
+    /// Cuts the journal back to `length` (a record whose transaction failed).
+    func truncate(to length: Int64) throws {
+        guard Glibc.truncate(path, off_t(length)) == 0 else { throw SystemError("truncate", path: path) }
+    }
+
+    /// fsync of a directory, so that names created or renamed in it survive a power loss.
+    static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open", path: path) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw SystemError("sync", path: path) }
     }
 
     /// The length up to and including the last newline.
@@ -130,13 +146,15 @@ public struct Journal: Sendable {
         return out
     }
 
-    /// The journal's complete length (what a caught-up catalog has applied).
+    /// The length of the journal's complete records, without a torn last line: what a
+    /// caught-up catalog has applied.
     func size() throws -> Int64 {
-        var st = stat()
-        guard stat(path, &st) == 0 else {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
             if errno == ENOENT { return 0 }
-            throw SystemError("stat", path: path)
+            throw SystemError("open", path: path)
         }
-        return Int64(st.st_size)
+        defer { close(fd) }
+        return try completeLength(fd)
     }
 }

@@ -12,6 +12,7 @@ public enum Actor {
         let env = ProcessInfo.processInfo.environment
         if let actor = env["LAKE_ACTOR"], !actor.isEmpty { return actor }
         let account = getpwuid(getuid()).flatMap { $0.pointee.pw_name.map { String(cString: $0) } }
-        return "\(env["USER"] ?? env["LOGNAME"] ?? account ?? "uid\(getuid())")@\(host)"
+        let user = [env["USER"], env["LOGNAME"], account].compactMap { $0 }.first { !$0.isEmpty }
+        return "\(user ?? "uid\(getuid())")@\(host)"
     }
 }

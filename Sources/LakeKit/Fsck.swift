@@ -4,7 +4,7 @@ import LakeStore
 
 /// One problem `lake fsck` found.
 public struct FsckProblem: Sendable, Codable, Equatable {
-    /// `object`, `pack`, `manifest`, `catalog`.
+    /// `object`, `pack`, `snapshot`, `catalog`, `journal`.
     public var area: String
     public var subject: String
     public var problem: String
@@ -18,7 +18,12 @@ public struct FsckReport: Sendable, Codable, Equatable {
     public var problems: [FsckProblem]
     /// Harmless findings, e.g. temp files left by an interrupted commit.
     public var notes: [String]
-    public var clean: Bool { problems.isEmpty }
+    public var clean: Bool
+
+    public init(objects: Int, bytes: UInt64, snapshots: Int, problems: [FsckProblem], notes: [String]) {
+        (self.objects, self.bytes, self.snapshots, self.problems, self.notes) = (objects, bytes, snapshots, problems, notes)
+        clean = problems.isEmpty
+    }
 }
 
 extension Lake {
@@ -27,9 +32,11 @@ extension Lake {
     public func fsck() throws -> FsckReport {
         let verification = try StoreVerifier.verify(store)
         var problems = verification.problems.map {
-            FsckProblem(area: $0.object == nil ? "pack" : "object", subject: $0.object ?? $0.location, problem: "\($0.problem) (\($0.location))")
+            FsckProblem(area: $0.location.hasSuffix(".pack") ? "pack" : "object", subject: $0.object ?? $0.location, problem: "\($0.problem) (\($0.location))")
         }
         problems += try catalog.integrityProblems().map { FsckProblem(area: "catalog", subject: catalog.path, problem: $0) }
+        let journal = try catalog.journalProblems()
+        problems += journal.problems.map { FsckProblem(area: "journal", subject: catalog.journal.path, problem: $0) }
         var namedBy = [String: [String]]()
         for (snapshot, from) in try catalog.snapshotReferences() where from != "snapshots" {
             namedBy[snapshot, default: []].append(from)
@@ -45,6 +52,9 @@ extension Lake {
             }
         }
         var notes = [String]()
+        if journal.pending > 0 {
+            notes.append("\(journal.pending) journal record(s) of an interrupted command are not in the catalog yet; the next write applies them")
+        }
         if !verification.leftovers.isEmpty {
             notes.append("\(verification.leftovers.count) temporary file(s) in tmp/ left by interrupted commands; harmless, and safe to delete when no lake command runs")
         }

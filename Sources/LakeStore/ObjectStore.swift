@@ -138,6 +138,11 @@ public final class ObjectStore: @unchecked Sendable {
         var out = [(ObjectID?, String)]()
         let fm = FileManager.default
         for fan in ((try? fm.contentsOfDirectory(atPath: objectsDirectory)) ?? []).sorted() {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: objectsDirectory + "/" + fan, isDirectory: &isDirectory), isDirectory.boolValue else {
+                out.append((nil, objectsDirectory + "/" + fan))
+                continue
+            }
             for rest in ((try? fm.contentsOfDirectory(atPath: objectsDirectory + "/" + fan)) ?? []).sorted() {
                 out.append((try? ObjectID(parsing: fan + rest), objectsDirectory + "/" + fan + "/" + rest))
             }

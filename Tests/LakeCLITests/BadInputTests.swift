@@ -85,6 +85,20 @@ import Testing
         #expect(try views.map { try w.lake($0).stdout } == before)
     }
 
+    @Test func fsckReportsADamagedJournalAndStrayFiles() throws {
+        let w = try CLIWorkspace()
+        w.makeRun("run", rows: 1)
+        #expect(try w.lake("commit", "run", "--dataset", "d").status == 0)
+        w.dir.write(".lake/objects/stray.txt", "not an object")
+        var journal = try #require(w.dir.read(".lake/journal.jsonl"))
+        journal = journal.replacingOccurrences(of: "\"type\":\"version\"", with: "\"type\":\"verzion\"")
+        w.dir.write(".lake/journal.jsonl", journal)
+        let r = try w.lake("fsck")
+        #expect(r.status == 6)
+        #expect(r.stdout.contains("journal ") && r.stdout.contains("damaged at byte 0"), "\(r.stdout)")
+        #expect(r.stdout.contains("object ") && r.stdout.contains("stray.txt"), "\(r.stdout)")
+    }
+
     @Test func aLakeOfAnUnknownFormatIsRefused() throws {
         let w = try CLIWorkspace()
         w.dir.write(".lake/FORMAT", "lake-format 0\n")

@@ -111,6 +111,8 @@ import Testing
         let snapshotLines = fsck.stdout.split(separator: "\n").filter { $0.hasPrefix("snapshot ") }
         #expect(snapshotLines.count == 1, "the snapshot using it is named once: \(fsck.stdout)")
         #expect(snapshotLines.first?.contains("used by version d@1") == true)
+        let json = try #require(LakeCLI.json(try w.lake("--json", "fsck")) as? [String: Any])
+        #expect((json["report"] as? [String: Any])?["clean"] as? Bool == false)
         let cat = try w.lake("cat", "d:big.bin")
         #expect(cat.status == 6)
         #expect(cat.stderr.contains("is corrupt"))

@@ -164,4 +164,40 @@ import Testing
         #expect(counts.datasets == 1 && counts.versions == 2 && counts.refMoves == 3)
         #expect(try CatalogDump.dump(catalog.path) == before)
     }
+
+    @Test func aFailedTransactionTakesItsJournalRecordBack() throws {
+        let dir = TempDirectory()
+        let catalog = try makeCatalog(dir)
+        let manifest = try storedManifest(dir, "id\n1\n")
+        _ = try catalog.recordCommit(dataset: DatasetName("d"), kind: nil, manifest: manifest, rows: [:], message: nil, sourcePath: "/s")
+        let before = try String(contentsOfFile: catalog.journal.path, encoding: .utf8)
+        struct DiskFull: Error {}
+        #expect(throws: DiskFull.self) {
+            try catalog.write { db in
+                try catalog.journalAndApply(db, .refMove(.init(ref: "r", from: nil, to: manifest.id.description, action: "promote",
+                                                               actor: "t", at: "2026-11-22T00:00:00.000Z", message: nil)))
+                throw DiskFull()
+            }
+        }
+        #expect(try String(contentsOfFile: catalog.journal.path, encoding: .utf8) == before)
+        #expect(try catalog.refs().isEmpty)
+        _ = try catalog.moveRef(RefName("r"), to: manifest.id, expect: .absent, action: "promote", actor: "t", message: nil)
+        #expect(try catalog.refLog(RefName("r")).count == 1)
+    }
+
+    @Test func aJournalShorterThanTheCatalogIsCorruption() throws {
+        let dir = TempDirectory()
+        let catalog = try makeCatalog(dir)
+        let manifest = try storedManifest(dir, "id\n1\n")
+        _ = try catalog.recordCommit(dataset: DatasetName("d"), kind: nil, manifest: manifest, rows: [:], message: nil, sourcePath: "/s")
+        try FileManager.default.removeItem(atPath: catalog.journal.path)
+        do {
+            _ = try catalog.moveRef(RefName("r"), to: manifest.id, expect: nil, action: "promote", actor: "t", message: nil)
+            Issue.record("a write went on over a lost journal")
+        } catch let error as CatalogError {
+            #expect(error.category == .corruption)
+            #expect("\(error)".contains("truncated or replaced"))
+        }
+        #expect(try catalog.journalProblems().problems.count == 1)
+    }
 }

@@ -15,7 +15,4 @@ int lake_start_writeback(int fd, int64_t offset, int64_t length);
 /// filesystem cannot.
 int lake_reflink(int src, int dst);
 
-/// Copies `len` bytes in the kernel (copy_file_range); returns bytes copied or -1.
-ssize_t lake_copy_range(int src, int64_t src_off, int dst, int64_t dst_off, size_t len);
-
 #endif
