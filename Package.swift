@@ -22,6 +22,7 @@ let package = Package(
         .target(name: "LakeStore", dependencies: ["LakeCore", "CLakeSys"]),
         .target(name: "LakeCatalog", dependencies: [
             "LakeCore", "LakeStore", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .target(name: "LakeKit", dependencies: ["LakeCore", "LakeStore", "LakeCatalog"]),
         .target(name: "LakeCLI", dependencies: [

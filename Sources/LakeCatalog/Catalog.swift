@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import LakeCore
 import LakeStore
 
@@ -10,6 +11,9 @@ import LakeStore
 /// let catalog = try Catalog(lakeDirectory: lakeDir, store: ObjectStore(root: lakeDir))
 /// let datasets = try catalog.datasets()
 /// ```
+/// SQLite copies a bound value with this destructor (the C macro SQLITE_TRANSIENT).
+private let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
 public final class Catalog: @unchecked Sendable {
     public let path: String
     let pool: DatabasePool
@@ -302,17 +306,26 @@ public final class Catalog: @unchecked Sendable {
         try db.execute(sql: "INSERT INTO snapshots (id, file_count, bytes, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [id.description, manifest.entries.count, Int64(manifest.totalBytes), now])
         let seq = db.lastInsertedRowID
-        // The entries are sorted by path bytes, SQLite's BINARY order, so the rows are appended.
-        var json = JSONRows()
+        // A commit of a large tree writes tens of thousands of rows: they go through SQLite's
+        // own bind/step calls on one prepared statement (GRDB's per-execution bookkeeping costs
+        // more than the insert). Entries are sorted by path bytes, SQLite's BINARY order, so
+        // the rows are appended to the table's B-tree.
+        let insert = try db.makeStatement(sql: "INSERT INTO files (snapshot, path, mode, size, object_id, rows) VALUES (?, ?, ?, ?, ?, ?)")
+        let s = insert.sqliteStatement
         for e in manifest.entries {
-            json.row { r in
-                r.string(e.path); r.int(Int64(e.mode)); r.int(Int64(e.size)); r.string(e.object.description); r.int(rows[e.path])
+            sqlite3_bind_int64(s, 1, seq)
+            sqlite3_bind_text(s, 2, e.path, -1, sqliteTransient)
+            sqlite3_bind_int64(s, 3, Int64(e.mode))
+            sqlite3_bind_int64(s, 4, Int64(e.size))
+            sqlite3_bind_text(s, 5, e.object.description, -1, sqliteTransient)
+            if let r = rows[e.path] { sqlite3_bind_int64(s, 6, r) } else { sqlite3_bind_null(s, 6) }
+            let code = sqlite3_step(s)
+            sqlite3_reset(s)
+            guard code == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                                    sql: insert.sql)
             }
         }
-        try db.execute(sql: """
-            INSERT INTO files (snapshot, path, mode, size, object_id, rows)
-            SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?)
-            """, arguments: [seq, json.finish()])
     }
 
     // MARK: Refs

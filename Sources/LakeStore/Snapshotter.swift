@@ -135,6 +135,20 @@ private final class Worker {
 
     func ingest(_ entry: TreeScanner.Entry) throws {
         let full = entry.path.isEmpty ? base : base + "/" + entry.path
+        if entry.isRegular, cache[entry.path] == nil {
+            // Nothing cached, so nothing to compare a stat with: open straight away and stat
+            // the open file. O_NONBLOCK: should it have become a fifo since readdir, the open
+            // must not wait for a writer.
+            let fd = Glibc.open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+            if fd >= 0 {
+                var st = stat()
+                if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG {
+                    defer { close(fd) }
+                    return try ingestFile(entry.path, full: full, opened: fd, st)
+                }
+                close(fd)
+            }
+        }
         var st = stat()
         guard lstat(full, &st) == 0 else { throw SystemError("stat", path: full) }
         switch st.st_mode & S_IFMT {
@@ -153,16 +167,26 @@ private final class Worker {
             result.filesFromCache += 1
             return
         }
-        let fd = try FileIO.open(full, O_RDONLY | O_NOFOLLOW)
+        let fd = try FileIO.open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SystemError("stat", path: full) }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            throw StoreError.unsupportedFile(path: full, type: TreeScanner.describe(mode: st.st_mode))
+        }
+        try ingestFile(path, full: full, opened: fd, st)
+    }
+
+    /// Reads an open regular file whose fstat is `st`.
+    private func ingestFile(_ path: String, full: String, opened fd: Int32, _ st: stat) throws {
+        let mode = st.st_mode & S_IXUSR != 0 ? ManifestEntry.executable : ManifestEntry.regular
         var counter = RowCounter(fileName: path)
         let id: ObjectID
         let size: UInt64
         if Int(st.st_size) < bufferSize {
-            // Small: read it whole (one byte more than expected shows that it grew).
-            let n = try FileIO.read(fd, buffer, bufferSize, path: full)
+            // Small: read it whole in one call where the kernel allows; a file that grew since
+            // its fstat shows in the size check after the read.
+            let n = try FileIO.read(fd, buffer, bufferSize, path: full, expecting: Int(st.st_size))
             guard n == Int(st.st_size) else { throw StoreError.sourceChanged(full) }
             let bytes = UnsafeRawBufferPointer(start: buffer, count: n)
             id = SHA256Hasher.hash(bytes)

@@ -6,6 +6,8 @@ enum TreeScanner {
     struct Entry {
         /// Relative to the base, slash-separated.
         var path: String
+        /// What readdir said the entry was: a regular file can be opened without a stat first.
+        var isRegular = false
     }
 
     struct Tree {
@@ -26,7 +28,7 @@ enum TreeScanner {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         let trimmed = absolute.count > 1 && absolute.hasSuffix("/") ? String(absolute.dropLast()) : absolute
         guard st.st_mode & S_IFMT == S_IFDIR else {
-            return Tree(base: FileIO.parent(trimmed), entries: [Entry(path: FileIO.baseName(trimmed))])
+            return Tree(base: FileIO.parent(trimmed), entries: [Entry(path: FileIO.baseName(trimmed), isRegular: st.st_mode & S_IFMT == S_IFREG)])
         }
         var entries = [Entry]()
         try walk(trimmed, relative: "", skipping: skipping, into: &entries)
@@ -59,7 +61,7 @@ enum TreeScanner {
                 if !skipping.isEmpty, let id = FileIdentity(path: full), skipping.contains(id) { continue }
                 try walk(full, relative: rel, skipping: skipping, into: &entries)
             } else {
-                entries.append(Entry(path: rel))
+                entries.append(Entry(path: rel, isRegular: type == UInt8(DT_REG)))
             }
         }
     }
