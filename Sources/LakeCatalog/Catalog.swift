@@ -411,6 +411,19 @@ public final class Catalog: @unchecked Sendable {
 // MARK: Checking
 
 extension Catalog {
+    /// Whether the journal holds records this catalog has not applied (a writer died between
+    /// its append and its commit).
+    public func hasPendingJournal() throws -> Bool {
+        let applied = try read { db in try Int64.fetchOne(db, sql: "SELECT offset FROM journal_position") ?? 0 }
+        return try journal.size() != applied
+    }
+
+    /// Applies pending journal records now. The caller holds the writer lock, so no live writer
+    /// is between its append and its commit.
+    public func applyPendingJournal() throws {
+        try write { _ in }
+    }
+
     /// What fsck needs to know of the journal: how far the catalog has applied it, how long its
     /// complete records are, and whether every record reads.
     public func journalProblems() throws -> (problems: [String], pending: Int) {

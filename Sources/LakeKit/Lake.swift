@@ -24,6 +24,12 @@ public final class Lake {
         guard FileManager.default.fileExists(atPath: catalogPath) else { throw LakeError.catalogMissing(catalogPath) }
         catalog = try Catalog(lakeDirectory: directory, store: store)
         writerLock = WriterLock(lakeDir: directory)
+        // A writer that died between its journal append and its commit left a change that the
+        // journal holds and the catalog does not: apply it now (when no writer is running and
+        // the lake is writable), so every command sees the same lake.
+        if try catalog.hasPendingJournal() {
+            _ = try? writerLock.ifFree { try catalog.applyPendingJournal() }
+        }
     }
 
     /// Opens the lake in `directory` (a `.lake` directory).

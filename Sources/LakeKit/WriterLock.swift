@@ -5,8 +5,9 @@ import LakeCore
 /// lake commands wait for each other. The holder writes who it is into the file, so that a
 /// waiter that gives up can name it.
 public struct WriterLock {
-    public let path: String
+    public let lakeDir: String
     public let timeout: Double
+    public var path: String { lakeDir + "/lock" }
 
     /// The default wait, overridden by `$LAKE_LOCK_TIMEOUT` (seconds).
     public static var defaultTimeout: Double {
@@ -14,8 +15,18 @@ public struct WriterLock {
     }
 
     public init(lakeDir: String, timeout: Double = WriterLock.defaultTimeout) {
-        path = lakeDir + "/lock"
+        self.lakeDir = lakeDir
         self.timeout = timeout
+    }
+
+    /// Runs `body` holding the lock if nobody holds it now; returns nil without waiting
+    /// otherwise.
+    public func ifFree<T>(_ body: () throws -> T) throws -> T? {
+        do {
+            return try WriterLock(lakeDir: lakeDir, timeout: 0).withLock(body)
+        } catch LakeError.lockTimeout {
+            return nil
+        }
     }
 
     /// Runs `body` holding the lock.

@@ -55,9 +55,15 @@ public final class ObjectStore: @unchecked Sendable {
     }
 
     /// Makes the store's directories where a copy of the lake lost them (git and some backup
-    /// tools keep no empty directories).
+    /// tools keep no empty directories), and removes temp files of processes that are gone
+    /// (their names carry the pid: `pack-<pid>-<random>.tmp`).
     public func prepareForWriting() throws {
         try Self.create(at: root)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmpDirectory)) ?? [] {
+            let parts = name.split(separator: "-")
+            guard parts.count >= 3, let pid = pid_t(parts[1]), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            unlink(tmpDirectory + "/" + name)
+        }
     }
 
     public func loosePath(_ id: ObjectID) -> String {

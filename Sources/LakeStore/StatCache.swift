@@ -46,9 +46,15 @@ public struct StatCache {
     public func save(_ entries: [String: CachedFile]) {
         let bytes = Self.encode(entries, root: root)
         let tmp = tmpDirectory + "/" + FileIO.uniqueName("statcache")
-        guard (try? FileIO.makeDirectories(FileIO.parent(path))) != nil,
-              FileManager.default.createFile(atPath: tmp, contents: Data(bytes)) else { return }
-        if rename(tmp, path) != 0 { unlink(tmp) }
+        do {
+            try FileIO.makeDirectories(FileIO.parent(path))
+            let fd = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_EXCL)
+            defer { close(fd) }
+            try bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, path: tmp) }
+            try FileIO.rename(tmp, path)
+        } catch {
+            unlink(tmp)
+        }
     }
 
     static func encode(_ entries: [String: CachedFile], root: String) -> [UInt8] {

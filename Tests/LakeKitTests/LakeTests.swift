@@ -113,3 +113,38 @@ import Testing
         #expect(result.record.files == 1)
     }
 }
+
+@Suite struct RecoveryTests {
+    /// A writer killed between its journal append and its commit: the next command of any
+    /// kind applies the record, so every command sees the same lake.
+    @Test func aReaderAppliesTheRecordOfADeadWriter() throws {
+        let dir = TempDirectory()
+        let lake = try Lake.initialize(in: dir.at("home")).lake
+        dir.write("t/a.csv", "x\n1\n")
+        let snapshot = try lake.commit(path: dir.at("t"), dataset: DatasetName("runs/a")).record.snapshot
+        let line = "{\"at\":\"2026-11-22T00:00:00.000Z\",\"dataset\":\"runs/b\",\"kind\":\"run\",\"message\":\"orphan\",\"snapshot\":\"\(snapshot)\",\"source\":\"commit\",\"type\":\"version\",\"version\":1}\n"
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.at("home/.lake/journal.jsonl")))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(line.utf8))
+        try handle.close()
+        let reopened = try Lake.open(dir.at("home/.lake"))
+        let versions = try reopened.catalog.versions(of: DatasetName("runs/b"))
+        #expect(versions.map(\.message) == ["orphan"])
+        #expect(versions.first?.rows == 1)
+        #expect(try !reopened.catalog.hasPendingJournal())
+    }
+
+    @Test func tempFilesOfDeadProcessesAreSweptAndLiveOnesKept() throws {
+        let dir = TempDirectory()
+        let lake = try Lake.initialize(in: dir.at("home")).lake
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/true")
+        try child.run()
+        child.waitUntilExit()
+        dir.write("home/.lake/tmp/pack-\(child.processIdentifier)-123.tmp", "half a pack")
+        dir.write("home/.lake/tmp/pack-\(getpid())-456.tmp", "a pack being written")
+        dir.write("t/a.txt", "a\n")
+        _ = try lake.commit(path: dir.at("t"), dataset: DatasetName("d"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.at("home/.lake/tmp")) == ["pack-\(getpid())-456.tmp"])
+    }
+}
