@@ -2,6 +2,7 @@
 #include "CLakeSys.h"
 #include <unistd.h>
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/ioctl.h>
 #ifdef __linux__
 #include <linux/fs.h>
@@ -24,6 +25,20 @@ int lake_start_writeback(int fd, int64_t offset, int64_t length) {
     (void)fd; (void)offset; (void)length;
     return 0;
 #endif
+}
+
+int lake_spawn(const char *const argv[], const char *const envp[], const char *cwd, int out_fd, int err_fd, pid_t *pid) {
+    posix_spawn_file_actions_t actions;
+    int rc = posix_spawn_file_actions_init(&actions);
+    if (rc != 0) return rc;
+    if ((rc = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)) == 0 &&
+        (rc = posix_spawn_file_actions_adddup2(&actions, out_fd, 1)) == 0 &&
+        (rc = posix_spawn_file_actions_adddup2(&actions, err_fd, 2)) == 0 &&
+        (rc = posix_spawn_file_actions_addchdir_np(&actions, cwd)) == 0) {
+        rc = posix_spawnp(pid, argv[0], &actions, NULL, (char *const *)argv, (char *const *)envp);
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    return rc;
 }
 
 int lake_reflink(int src, int dst) {

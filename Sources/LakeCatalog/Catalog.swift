@@ -244,7 +244,7 @@ public final class Catalog: @unchecked Sendable {
             let entry = JournalRecord.VersionEntry(dataset: dataset.rawValue, kind: kindName, version: record.version,
                                                    snapshot: id.description, at: Timestamp.now(), message: message,
                                                    source: "commit", sourcePath: sourcePath)
-            try journalAndApply(db, .version(entry), manifest: manifest, rows: rows)
+            try journalAndApply(db, .version(entry), known: [id.description: SnapshotContent(manifest: manifest, rows: rows)])
             return record
         }
     }
@@ -252,9 +252,10 @@ public final class Catalog: @unchecked Sendable {
     // MARK: Journal
 
     /// Appends a record to the journal (synced), applies it, and records the new position.
-    func journalAndApply(_ db: Database, _ record: JournalRecord, manifest: Manifest? = nil, rows: [String: Int64] = [:]) throws {
+    /// `known` holds the manifests and row counts the caller has at hand, by snapshot id.
+    func journalAndApply(_ db: Database, _ record: JournalRecord, known: [String: SnapshotContent] = [:]) throws {
         let end = try journal.append(record)
-        try apply(db, record, manifest: manifest, rows: rows)
+        try apply(db, record, known: known)
         try db.execute(sql: "UPDATE journal_position SET offset = ?", arguments: [end])
     }
 
@@ -266,28 +267,18 @@ public final class Catalog: @unchecked Sendable {
         if length < applied { throw CatalogError.journalShort(path: journal.path, length: length, applied: applied) }
         guard length > applied else { return }
         for (record, end) in try journal.records(from: applied) {
-            try apply(db, record, manifest: nil, rows: [:])
+            try apply(db, record, known: [:])
             try db.execute(sql: "UPDATE journal_position SET offset = ?", arguments: [end])
         }
     }
 
-    /// Makes the catalog say what one record says. Without a manifest at hand (replay), it is
-    /// read from the store and the rows of tabular files are counted again.
-    func apply(_ db: Database, _ record: JournalRecord, manifest known: Manifest?, rows knownRows: [String: Int64]) throws {
+    /// Makes the catalog say what one record says.
+    func apply(_ db: Database, _ record: JournalRecord, known: [String: SnapshotContent]) throws {
         switch record {
         case .version(let v):
-            try db.execute(sql: "INSERT OR IGNORE INTO datasets (name, kind, created_at) VALUES (?, ?, ?)",
-                           arguments: [v.dataset, v.kind, v.at])
-            let id = try SnapshotID(parsing: v.snapshot)
-            if try !Self.hasSnapshot(db, id) {
-                let manifest = try known ?? Manifest(decoding: store.bytes(of: id.object))
-                let rows = known == nil ? try RowCounter.rows(of: manifest, in: store) : knownRows
-                try Self.insertSnapshot(db, manifest: manifest, id: id, rows: rows, now: v.at)
-            }
-            try db.execute(sql: """
-                INSERT INTO versions (dataset_id, version, snapshot_id, created_at, message, source, source_path)
-                SELECT id, ?, ?, ?, ?, ?, ? FROM datasets WHERE name = ?
-                """, arguments: [v.version, v.snapshot, v.at, v.message, v.source, v.sourcePath, v.dataset])
+            try insertVersion(db, v, runID: nil, known: known)
+        case .run(let run):
+            try insertRun(db, run, known: known)
         case .refMove(let m):
             try db.execute(sql: """
                 INSERT INTO refs (name, snapshot_id, updated_at) VALUES (?, ?, ?)
@@ -296,6 +287,25 @@ public final class Catalog: @unchecked Sendable {
             try db.execute(sql: "INSERT INTO ref_log (ref, from_id, to_id, action, actor, at, message) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            arguments: [m.ref, m.from, m.to, m.action, m.actor, m.at, m.message])
         }
+    }
+
+    /// Adds the dataset if new, the snapshot if new (its manifest from `known`, else read from
+    /// the store with rows counted again), and the version.
+    func insertVersion(_ db: Database, _ v: JournalRecord.VersionEntry, runID: String?, known: [String: SnapshotContent]) throws {
+        try db.execute(sql: "INSERT OR IGNORE INTO datasets (name, kind, created_at) VALUES (?, ?, ?)",
+                       arguments: [v.dataset, v.kind, v.at])
+        let id = try SnapshotID(parsing: v.snapshot)
+        if try !Self.hasSnapshot(db, id) {
+            let content = try known[v.snapshot] ?? {
+                let manifest = try Manifest(decoding: store.bytes(of: id.object))
+                return SnapshotContent(manifest: manifest, rows: try RowCounter.rows(of: manifest, in: store))
+            }()
+            try Self.insertSnapshot(db, manifest: content.manifest, id: id, rows: content.rows, now: v.at)
+        }
+        try db.execute(sql: """
+            INSERT INTO versions (dataset_id, version, snapshot_id, created_at, message, source, source_path, run_id)
+            SELECT id, ?, ?, ?, ?, ?, ?, ? FROM datasets WHERE name = ?
+            """, arguments: [v.version, v.snapshot, v.at, v.message, v.source, v.sourcePath, runID, v.dataset])
     }
 
     static func hasSnapshot(_ db: Database, _ id: SnapshotID) throws -> Bool {

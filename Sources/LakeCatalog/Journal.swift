@@ -5,6 +5,8 @@ import LakeCore
 /// ref moved. Encoded as one JSON line (docs/format.md).
 public enum JournalRecord: Equatable, Sendable {
     case version(VersionEntry)
+    /// A run with its inputs, and the versions its outputs became.
+    case run(RunRecord)
     case refMove(RefMoveEntry)
 
     public struct VersionEntry: Codable, Equatable, Sendable {
@@ -35,6 +37,7 @@ extension JournalRecord: Codable {
     public init(from decoder: Decoder) throws {
         switch try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .type) {
         case "version": self = .version(try VersionEntry(from: decoder))
+        case "run": self = .run(try RunRecord(from: decoder))
         case "ref": self = .refMove(try RefMoveEntry(from: decoder))
         case let other:
             throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.type], debugDescription: "unknown record type '\(other)'"))
@@ -47,6 +50,9 @@ extension JournalRecord: Codable {
         case .version(let v):
             try container.encode("version", forKey: .type)
             try v.encode(to: encoder)
+        case .run(let r):
+            try container.encode("run", forKey: .type)
+            try r.encode(to: encoder)
         case .refMove(let m):
             try container.encode("ref", forKey: .type)
             try m.encode(to: encoder)

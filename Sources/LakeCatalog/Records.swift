@@ -75,3 +75,15 @@ public struct CommitRecord: Sendable, Equatable, Codable {
     public var files: Int
     public var bytes: Int64
 }
+
+/// A snapshot's manifest with the row counts of its tabular files, as a commit or a run has
+/// them at hand when it records the snapshot.
+public struct SnapshotContent: Sendable {
+    public var manifest: Manifest
+    public var rows: [String: Int64]
+
+    public init(manifest: Manifest, rows: [String: Int64]) {
+        self.manifest = manifest
+        self.rows = rows
+    }
+}

@@ -51,6 +51,9 @@ extension Lake {
                 problems.append(FsckProblem(area: "snapshot", subject: snapshot, problem: "\(error)\(named)"))
             }
         }
+        for (object, run) in try catalog.runObjects() where !verification.good.contains(try ObjectID(parsing: object)) {
+            problems.append(FsckProblem(area: "run", subject: run, problem: "its log object \(object) is missing or corrupt"))
+        }
         var notes = [String]()
         if journal.pending > 0 {
             notes.append("\(journal.pending) journal record(s) of an interrupted command are not in the catalog yet; the next write applies them")

@@ -13,6 +13,9 @@ public enum LakeError: LakeFailure {
     case isADirectory(path: String, snapshot: String)
     case snapshotMissing(String)
     case catalogMissing(String)
+    case invalidPlan(String)
+    case notResumable(String, reason: String)
+    case runNotFound(String)
 
     public var category: ErrorCategory {
         switch self {
@@ -20,7 +23,8 @@ public enum LakeError: LakeFailure {
         case .snapshotMissing, .catalogMissing: return .corruption
         case .newerFormat, .unreadableFormat: return .failure
         case .lockTimeout: return .conflict
-        case .ambiguousTarget, .invalidTarget, .isADirectory: return .usage
+        case .ambiguousTarget, .invalidTarget, .isADirectory, .invalidPlan: return .usage
+        case .notResumable, .runNotFound: return .notFound
         }
     }
 
@@ -44,6 +48,12 @@ public enum LakeError: LakeFailure {
             return "no file '\(path)' in snapshot \(snapshot); 'lake show \(snapshot)' lists its files"
         case .isADirectory(let path, let snapshot):
             return "'\(path)' is a directory in snapshot \(snapshot), not a file; 'lake show \(snapshot)' lists its files"
+        case .invalidPlan(let problem):
+            return "cannot run: \(problem)"
+        case .runNotFound(let id):
+            return "no run '\(id)'; 'lake runs' lists the runs"
+        case .notResumable(let id, let reason):
+            return "cannot resume \(id): \(reason); 'lake runs --status failed' lists the failed runs"
         case .catalogMissing(let path):
             return "the lake's catalog \(path) is missing; run 'lake fsck --rebuild-catalog' to rebuild it from the journal and the manifests"
         case .snapshotMissing(let id):

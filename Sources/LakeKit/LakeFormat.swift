@@ -6,6 +6,8 @@ public enum LakeFormat {
     public static let name = "lake-format"
     public static let version = 1
     public static var current: String { "\(name) \(version)" }
+    /// The lake program's version, recorded with every run.
+    public static let toolVersion = "0.1.0"
 
     /// Throws when the file names a newer version or is not a lake format at all.
     static func check(_ lakeDir: String) throws {

@@ -16,6 +16,11 @@ public struct SnapshotDetails: Sendable, Codable, Equatable {
 }
 
 extension Lake {
+    /// The lineage around the snapshot `target` names.
+    public func lineage(_ target: String, direction: Lineage.Direction, depth: Int) throws -> Lineage {
+        try catalog.lineage(of: resolve(target).0, direction: direction, depth: depth)
+    }
+
     public func show(_ target: String) throws -> SnapshotDetails {
         let (id, resolved) = try resolve(target)
         let files = try catalog.files(of: id)

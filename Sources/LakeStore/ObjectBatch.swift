@@ -68,6 +68,23 @@ public final class ObjectBatch: @unchecked Sendable {
         return (id, size, true)
     }
 
+    /// Stores a file's bytes as one object (a run's logs).
+    public func storeFile(_ path: String) throws -> ObjectID {
+        let fd = try FileIO.open(path, O_RDONLY)
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw SystemError("stat", path: path) }
+        if st.st_size == 0 { return try store([]) }
+        if Int(st.st_size) < ObjectStore.looseThreshold {
+            var bytes = [UInt8](repeating: 0, count: Int(st.st_size))
+            let n = try bytes.withUnsafeMutableBytes { try FileIO.read(fd, $0.baseAddress!, $0.count, path: path) }
+            return try store(Array(bytes[0 ..< n]))
+        }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        return try storeLoose(from: fd, path: path, buffer: buffer, bufferSize: 1 << 20) { _ in }.id
+    }
+
     /// Stores bytes held in memory (a manifest) as one object.
     @discardableResult
     public func store(_ bytes: [UInt8]) throws -> ObjectID {

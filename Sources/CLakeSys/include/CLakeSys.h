@@ -15,4 +15,9 @@ int lake_start_writeback(int fd, int64_t offset, int64_t length);
 /// filesystem cannot.
 int lake_reflink(int src, int dst);
 
+/// Starts `argv` (searched in PATH) in directory `cwd` with environment `envp`, standard input
+/// from /dev/null and standard output and error on `out_fd` and `err_fd`. Returns 0 and sets
+/// `*pid`, or an errno value.
+int lake_spawn(const char *const argv[], const char *const envp[], const char *cwd, int out_fd, int err_fd, pid_t *pid);
+
 #endif
