@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Pipeline files are YAML: what these users already write for their configs.
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // SHA-256 from the system's OpenSSL libcrypto: it uses the CPU's SHA instructions and
@@ -25,8 +27,9 @@ let package = Package(
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .target(name: "LakeKit", dependencies: ["LakeCore", "LakeStore", "LakeCatalog"]),
+        .target(name: "LakeTransforms", dependencies: ["LakeKit", .product(name: "Yams", package: "Yams")]),
         .target(name: "LakeCLI", dependencies: [
-            "LakeKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "LakeKit", "LakeTransforms", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lake", dependencies: ["LakeCLI"]),
         .target(name: "LakeTestSupport", dependencies: [
@@ -36,6 +39,7 @@ let package = Package(
         .testTarget(name: "LakeStoreTests", dependencies: ["LakeStore", "LakeTestSupport"]),
         .testTarget(name: "LakeCatalogTests", dependencies: ["LakeCatalog", "LakeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LakeKitTests", dependencies: ["LakeKit", "LakeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "LakeTransformsTests", dependencies: ["LakeTransforms", "LakeTestSupport"]),
         .testTarget(name: "LakeCLITests", dependencies: ["LakeKit", "LakeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -50,6 +50,7 @@ enum LineageText {
     static func tree(_ graph: LakeCatalog.Lineage) -> [String] {
         var lines = [label(graph.root, graph)]
         var seen = Set<String>()
+        var path = [graph.root]
         func walk(_ snapshot: String, _ prefix: String) {
             let steps = graph.steps.filter { step in
                 (graph.direction == .up ? step.outputs : step.inputs).contains { $0.snapshot == snapshot }
@@ -67,7 +68,11 @@ enum LineageText {
                 for (j, item) in next.enumerated() {
                     let lastItem = j == next.count - 1
                     lines.append(childPrefix + (lastItem ? "└─ " : "├─ ") + "\(item.name): " + label(item.snapshot, graph))
+                    // A run whose output equals an input (a copy) would lead back here.
+                    guard !path.contains(item.snapshot) else { continue }
+                    path.append(item.snapshot)
                     walk(item.snapshot, childPrefix + (lastItem ? "   " : "│  "))
+                    path.removeLast()
                 }
             }
         }

@@ -32,7 +32,9 @@ public struct Lineage: Codable, Equatable, Sendable {
 
 extension Catalog {
     /// Walks the lineage from `root` for up to `depth` runs, with one recursive query for the
-    /// snapshots reached and one for the runs between them (not one query per node).
+    /// snapshots reached and one for the runs between them (not one query per node). Only
+    /// succeeded runs make lineage: a cached run reuses another's outputs (its `reuses`), a
+    /// failed one made none.
     public func lineage(of root: SnapshotID, direction: Lineage.Direction, depth: Int) throws -> Lineage {
         try read { db in
             // up: from a snapshot to the runs that output it, to their inputs; down: the reverse.
@@ -44,7 +46,7 @@ extension Catalog {
                     SELECT f.snapshot_id, w.depth + 1
                     FROM walk w
                     JOIN \(near) n ON n.snapshot_id = w.snapshot
-                    JOIN runs r ON r.id = n.run_id AND r.status != 'failed'
+                    JOIN runs r ON r.id = n.run_id AND r.status = 'succeeded'
                     JOIN \(far) f ON f.run_id = n.run_id
                     WHERE w.depth < ?2
                 )
@@ -54,7 +56,7 @@ extension Catalog {
             var steps = [Lineage.Step]()
             if !inner.isEmpty {
                 let runIDs = try String.fetchAll(db, sql: """
-                    SELECT DISTINCT r.id FROM \(near) n JOIN runs r ON r.id = n.run_id AND r.status != 'failed'
+                    SELECT DISTINCT r.id FROM \(near) n JOIN runs r ON r.id = n.run_id AND r.status = 'succeeded'
                     WHERE n.snapshot_id IN (SELECT value FROM json_each(?)) ORDER BY r.started_at, r.id
                     """, arguments: [String(decoding: try JSONEncoder.sorted.encode(inner), as: UTF8.self)])
                 for id in runIDs {

@@ -36,6 +36,8 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var argv: [String]
     public var params: String?
     public var environment: [String: String]?
+    /// Declared code files and their hashes (pipeline stages).
+    public var code: [String: String]?
     public var codeVersion: String?
     public var host: String
     public var actor: String
@@ -98,13 +100,14 @@ extension Catalog {
 
     func insertRun(_ db: Database, _ r: RunRecord, known: [String: SnapshotContent]) throws {
         let env = try r.environment.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
+        let code = try r.code.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
         try db.execute(sql: """
-            INSERT INTO runs (id, stage, status, run_key, argv, params, environment, code_version, host, actor, lake_version,
+            INSERT INTO runs (id, stage, status, run_key, argv, params, environment, code, code_version, host, actor, lake_version,
                               started_at, ended_at, duration_ms, exit_code, peak_rss_kb, stdout_object, stderr_object,
                               attempt, resumes, reuses, reproduces, message)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [r.id, r.stage, r.status, r.runKey, String(decoding: try JSONEncoder.sorted.encode(r.argv), as: UTF8.self),
-                             r.params, env, r.codeVersion, r.host, r.actor, r.lakeVersion, r.startedAt, r.endedAt, r.durationMs,
+                             r.params, env, code, r.codeVersion, r.host, r.actor, r.lakeVersion, r.startedAt, r.endedAt, r.durationMs,
                              r.exitCode, r.peakRssKb, r.stdoutObject, r.stderrObject, r.attempt, r.resumes, r.reuses,
                              r.reproduces, r.message])
         for i in r.inputs {
@@ -140,8 +143,25 @@ extension Catalog {
         try read { db in
             try Row.fetchOne(db, sql: """
                 SELECT r.* FROM runs r JOIN run_outputs o ON o.run_id = r.id
-                WHERE o.snapshot_id = ? AND r.status != 'failed' ORDER BY r.started_at DESC LIMIT 1
+                WHERE o.snapshot_id = ? AND r.status = 'succeeded' ORDER BY r.started_at DESC LIMIT 1
                 """, arguments: [snapshot.description]).map { try Self.run(db, $0) }
+        }
+    }
+
+    /// The newest succeeded run with this key: its outputs can be reused.
+    public func succeededRun(key: String) throws -> RunRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE run_key = ? AND status = 'succeeded' ORDER BY started_at DESC LIMIT 1",
+                             arguments: [key]).map { try Self.run(db, $0) }
+        }
+    }
+
+    /// The newest run of a stage, or of a stage with one of `statuses`.
+    public func lastRun(stage: String, statuses: [String] = ["succeeded", "cached", "failed"]) throws -> RunRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT * FROM runs WHERE stage = ? AND status IN (SELECT value FROM json_each(?)) ORDER BY started_at DESC, id DESC LIMIT 1
+                """, arguments: [stage, String(decoding: try JSONEncoder.sorted.encode(statuses), as: UTF8.self)]).map { try Self.run(db, $0) }
         }
     }
 
@@ -164,6 +184,7 @@ extension Catalog {
         r.runKey = row["run_key"]
         r.params = row["params"]
         r.environment = try (row["environment"] as String?).map { try JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
+        r.code = try (row["code"] as String?).map { try JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
         r.codeVersion = row["code_version"]
         r.exitCode = row["exit_code"]
         r.peakRssKb = row["peak_rss_kb"]

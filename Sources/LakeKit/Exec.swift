@@ -27,15 +27,19 @@ public struct ExecPlan: Codable, Sendable, Equatable {
     public var environment: [String]
     public var stage: String?
     public var message: String?
+    /// Code files (relative paths under `codeRoot`) copied into the work directory, stored as
+    /// objects and recorded with their hashes, so the run uses and keeps exactly that code.
+    public var code: [String]
+    public var codeRoot: String?
 
     public init(command: [String], inputs: [Input] = [], outputs: [Output] = [], params: String = "{}",
-                environment: [String] = [], stage: String? = nil, message: String? = nil) {
+                environment: [String] = [], stage: String? = nil, message: String? = nil, code: [String] = [], codeRoot: String? = nil) {
         (self.command, self.inputs, self.outputs, self.params) = (command, inputs, outputs, params)
-        (self.environment, self.stage, self.message) = (environment, stage, message)
+        (self.environment, self.stage, self.message, self.code, self.codeRoot) = (environment, stage, message, code, codeRoot)
     }
 
     /// Input and output names become environment names (`LAKE_IN_<NAME>`): letters, digits, `_`.
-    func validate() throws {
+    public func validate() throws {
         guard let first = command.first, !first.isEmpty else { throw LakeError.invalidPlan("no command to run; give it after '--'") }
         var seen = Set<String>()
         func allowed(_ c: Unicode.Scalar, first: Bool) -> Bool {
@@ -54,6 +58,9 @@ public struct ExecPlan: Codable, Sendable, Equatable {
             guard datasets.insert(o.dataset).inserted else {
                 throw LakeError.invalidPlan("two outputs write dataset '\(o.dataset)'; give each output its own dataset")
             }
+        }
+        for path in code where path.hasPrefix("/") || path.split(separator: "/").contains("..") || path.isEmpty {
+            throw LakeError.invalidPlan("code file '\(path)' must be a relative path inside the pipeline's directory, without '..'")
         }
         for e in environment where e.isEmpty || e.contains("=") {
             throw LakeError.invalidPlan("'\(e)' is not an environment variable name")
@@ -92,6 +99,7 @@ extension Lake {
                      streams: ExecStreams = .discard) throws -> ExecResult {
         try plan.validate()
         let started = Date()
+        let caller = FileManager.default.currentDirectoryPath
         let id = Self.newRunID(started)
         let dir = runsDirectory + "/" + id
         var attempt = 1
@@ -117,6 +125,11 @@ extension Lake {
                 for output in plan.outputs {
                     try FileManager.default.createDirectory(atPath: dir + "/out/" + output.name, withIntermediateDirectories: true)
                 }
+                for path in plan.code {
+                    let target = dir + "/work/" + path
+                    try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                    try FileManager.default.copyItem(atPath: (plan.codeRoot ?? caller) + "/" + path, toPath: target)
+                }
                 try Data(plan.params.utf8).write(to: URL(fileURLWithPath: dir + "/params.json"))
                 try JSONEncoder().encode(plan).write(to: URL(fileURLWithPath: dir + "/plan.json"))
             } catch {
@@ -130,7 +143,6 @@ extension Lake {
         environment["LAKE_PARAMS"] = dir + "/params.json"
         environment["LAKE_RUN_ID"] = id
         environment["LAKE_DIR"] = directory
-        let caller = FileManager.default.currentDirectoryPath
         var argv = plan.command
         if argv[0].contains("/"), !argv[0].hasPrefix("/") { argv[0] = caller + "/" + argv[0] }
         let exit: ChildExit
@@ -153,6 +165,9 @@ extension Lake {
         run.runKey = runKey
         run.params = plan.params
         run.environment = Self.recordedEnvironment(plan.environment)
+        if !plan.code.isEmpty {
+            run.code = try Dictionary(uniqueKeysWithValues: plan.code.map { ($0, try batch.storeFile(dir + "/work/" + $0).description) })
+        }
         run.codeVersion = Self.codeVersion(caller)
         run.exitCode = exit.status
         run.peakRssKb = exit.peakRssKb
@@ -181,6 +196,11 @@ extension Lake {
         return ExecResult(run: recorded, keptDirectory: dir)
     }
 
+    /// Records a run made elsewhere (a reused, cached stage) under the writer lock.
+    public func recordRun(_ run: RunRecord) throws -> RunRecord {
+        try writerLock.withLock { try catalog.recordRun(run, outputs: [:]) }
+    }
+
     /// The plan a failed run was started with, from its kept directory.
     public func keptPlan(of run: String) throws -> ExecPlan {
         let path = runsDirectory + "/" + run + "/plan.json"
@@ -191,14 +211,14 @@ extension Lake {
     }
 
     /// `run-` and 16 hex digits: milliseconds since 1970, then random bits, so ids sort by time.
-    static func newRunID(_ date: Date) -> String {
+    public static func newRunID(_ date: Date) -> String {
         let ms = UInt64(date.timeIntervalSince1970 * 1000)
         return "run-" + String(format: "%011llx%05x", ms, UInt32.random(in: 0 ..< 0x100000))
     }
 
     /// Values of the declared names; names that look like secrets are recorded as `<redacted>`
     /// and their values never reach the catalog (invariant 6).
-    static func recordedEnvironment(_ names: [String]) -> [String: String] {
+    public static func recordedEnvironment(_ names: [String]) -> [String: String] {
         let env = ProcessInfo.processInfo.environment
         var out = [String: String]()
         for name in names {
@@ -207,7 +227,7 @@ extension Lake {
         return out
     }
 
-    static func isSecret(_ name: String) -> Bool {
+    public static func isSecret(_ name: String) -> Bool {
         let upper = name.uppercased()
         return ["KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH", "PRIVATE"].contains { upper.contains($0) }
     }

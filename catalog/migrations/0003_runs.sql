@@ -9,6 +9,7 @@ CREATE TABLE runs (
     argv          TEXT NOT NULL,        -- JSON array
     params        TEXT,                 -- JSON object
     environment   TEXT,                 -- JSON object of the declared names; secrets redacted
+    code          TEXT,                 -- JSON object: declared code file -> its sha256
     code_version  TEXT,                 -- git commit of the caller's tree, '+dirty' when modified
     host          TEXT NOT NULL,
     actor         TEXT NOT NULL,
