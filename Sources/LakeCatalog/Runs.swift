@@ -151,7 +151,7 @@ extension Catalog {
     /// The newest succeeded run with this key: its outputs can be reused.
     public func succeededRun(key: String) throws -> RunRecord? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE run_key = ? AND status = 'succeeded' ORDER BY started_at DESC LIMIT 1",
+            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE run_key = ? AND status = 'succeeded' AND reproduces IS NULL ORDER BY started_at DESC LIMIT 1",
                              arguments: [key]).map { try Self.run(db, $0) }
         }
     }

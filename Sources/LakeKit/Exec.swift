@@ -233,7 +233,7 @@ extension Lake {
     }
 
     /// The caller's git commit, with `+dirty` when tracked files changed; nil outside a repository.
-    static func codeVersion(_ dir: String) -> String? {
+    public static func codeVersion(_ dir: String) -> String? {
         guard let head = ChildProcess.capture(["git", "rev-parse", "HEAD"], cwd: dir)?.trimmingCharacters(in: .whitespacesAndNewlines),
               !head.isEmpty else { return nil }
         let status = ChildProcess.capture(["git", "status", "--porcelain", "--untracked-files=no"], cwd: dir) ?? ""

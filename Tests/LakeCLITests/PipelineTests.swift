@@ -126,4 +126,32 @@ import Testing
         #expect(file.status == 4)
         #expect(file.stderr.contains("cannot read pipeline file"))
     }
+
+    @Test func anOldOutputReproducesIdenticallyAndANondeterministicOneIsReportedAsDiffering() throws {
+        let w = try workspace()
+        #expect(try w.lake("run").status == 0)
+        w.dir.write("lake.yaml", Self.pipeline.replacingOccurrences(of: "scale: 10", with: "scale: 3"))
+        w.dir.write("score.sh", Self.score + "\n# changed after the first run\n")
+        #expect(try w.lake("run").status == 0)
+        // runs/passX@1 was made with scale 10 and the first score.sh: both come from the run's record.
+        let same = try w.lake("reproduce", "runs/passX@1")
+        #expect(same.status == 0, "\(same.stdout) \(same.stderr)")
+        #expect(same.stdout.contains("identical"))
+        #expect(try w.lake("cat", "reproduce/runs/passX:scores.csv").stdout == "1,10\n2,20\n3,30\n4,40\n")
+        let reproduction = try #require((LakeCLI.json(try w.lake("--json", "runs", "--stage", "score")) as? [[String: Any]])?.first)
+        #expect(reproduction["reproduces"] as? String != nil)
+        #expect(try w.lake("cat", "runs/passX:scores.csv").stdout == "1,3\n2,6\n3,9\n4,12\n", "the original dataset is untouched")
+
+        #expect(try w.lake(["exec", "--out", "o=noisy/clock", "--", "sh", "-c", "date +%s%N > $LAKE_OUT_o/now.txt; echo same > $LAKE_OUT_o/same.txt"]).status == 0)
+        let differs = try w.lake("reproduce", "noisy/clock")
+        #expect(differs.status == 1)
+        #expect(differs.stdout.contains("o: differs"), "\(differs.stdout)")
+        #expect(differs.stdout.contains("changed now.txt"))
+        #expect(!differs.stdout.contains("same.txt"))
+        w.dir.write("hand/notes.txt", "made by hand\n")
+        #expect(try w.lake("commit", "hand", "--dataset", "notes").status == 0)
+        let committed = try w.lake("reproduce", "notes")
+        #expect(committed.status == 4)
+        #expect(committed.stderr.contains("was not made by a run"))
+    }
 }
