@@ -20,6 +20,7 @@ struct Show: ParsableCommand {
             Output.line("version  \(v.dataset)@\(v.version) (\(v.kind)) \(v.createdAt)" + (v.message.map { " \"\($0)\"" } ?? ""))
         }
         for r in details.refs { Output.line("ref      \(r)") }
+        if let run = details.producedBy { Output.line("made by  \(run) ('lake show \(run)')") }
         Output.line()
         Output.table(["MODE", "SIZE", "ROWS", "PATH"], details.files.map {
             [String($0.mode, radix: 8), "\($0.size)", $0.rows.map { "\($0)" } ?? "-", $0.path]
@@ -33,7 +34,7 @@ struct Show: ParsableCommand {
         Output.line("status   \(run.status), exit \(run.exitCode.map { "\($0)" } ?? "-"), attempt \(run.attempt)"
             + (run.resumes.map { ", resumes \($0)" } ?? "") + (run.reuses.map { ", reuses \($0)" } ?? "")
             + (run.reproduces.map { ", reproduces \($0)" } ?? ""))
-        Output.line("command  \(run.argv.joined(separator: " "))")
+        Output.line("command  \(run.argv.joined(separator: " "))" + (run.cwd.map { " (from \($0))" } ?? ""))
         Output.line("time     \(run.startedAt) to \(run.endedAt) (\(String(format: "%.1f", Double(run.durationMs) / 1000)) s), peak memory \(run.peakRssKb.map { Output.bytes($0 * 1024) } ?? "-")")
         Output.line("by       \(run.actor) on \(run.host), lake \(run.lakeVersion)" + (run.codeVersion.map { ", code \($0)" } ?? ""))
         if let params = run.params, params != "{}" { Output.line("params   \(params)") }

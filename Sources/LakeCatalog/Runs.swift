@@ -34,6 +34,9 @@ public struct RunRecord: Codable, Equatable, Sendable {
     public var status: String
     public var runKey: String?
     public var argv: [String]
+    /// The directory lake was started from (for a stage: its pipeline file's directory); the
+    /// command itself runs in a fresh work directory.
+    public var cwd: String?
     public var params: String?
     public var environment: [String: String]?
     /// Declared code files and their hashes (pipeline stages).
@@ -102,12 +105,12 @@ extension Catalog {
         let env = try r.environment.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
         let code = try r.code.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
         try db.execute(sql: """
-            INSERT INTO runs (id, stage, status, run_key, argv, params, environment, code, code_version, host, actor, lake_version,
+            INSERT INTO runs (id, stage, status, run_key, argv, cwd, params, environment, code, code_version, host, actor, lake_version,
                               started_at, ended_at, duration_ms, exit_code, peak_rss_kb, stdout_object, stderr_object,
                               attempt, resumes, reuses, reproduces, message)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: [r.id, r.stage, r.status, r.runKey, String(decoding: try JSONEncoder.sorted.encode(r.argv), as: UTF8.self),
-                             r.params, env, code, r.codeVersion, r.host, r.actor, r.lakeVersion, r.startedAt, r.endedAt, r.durationMs,
+                             r.cwd, r.params, env, code, r.codeVersion, r.host, r.actor, r.lakeVersion, r.startedAt, r.endedAt, r.durationMs,
                              r.exitCode, r.peakRssKb, r.stdoutObject, r.stderrObject, r.attempt, r.resumes, r.reuses,
                              r.reproduces, r.message])
         for i in r.inputs {
@@ -182,6 +185,7 @@ extension Catalog {
                           endedAt: row["ended_at"], durationMs: row["duration_ms"])
         r.stage = row["stage"]
         r.runKey = row["run_key"]
+        r.cwd = row["cwd"]
         r.params = row["params"]
         r.environment = try (row["environment"] as String?).map { try JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }
         r.code = try (row["code"] as String?).map { try JSONDecoder().decode([String: String].self, from: Data($0.utf8)) }

@@ -163,6 +163,7 @@ extension Lake {
                             endedAt: Timestamp.string(ended), durationMs: Int64(ended.timeIntervalSince(started) * 1000))
         run.stage = plan.stage
         run.runKey = runKey
+        run.cwd = caller
         run.params = plan.params
         run.environment = Self.recordedEnvironment(plan.environment)
         if !plan.code.isEmpty {

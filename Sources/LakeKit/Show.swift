@@ -13,6 +13,8 @@ public struct SnapshotDetails: Sendable, Codable, Equatable {
     public var versions: [VersionRecord]
     /// The refs that point at it.
     public var refs: [String]
+    /// The run that made it, when a run did.
+    public var producedBy: String?
 }
 
 extension Lake {
@@ -29,7 +31,8 @@ extension Lake {
                                bytes: files.reduce(0) { $0 + $1.size },
                                rows: withRows.isEmpty ? nil : withRows.reduce(0, +),
                                versions: try catalog.versions(holding: id),
-                               refs: try catalog.refs().filter { $0.snapshot == id.description }.map(\.name))
+                               refs: try catalog.refs().filter { $0.snapshot == id.description }.map(\.name),
+                               producedBy: try catalog.producingRun(of: id)?.id)
     }
 
     /// Streams the bytes of `TARGET:PATH`, verified against the object's name before the first

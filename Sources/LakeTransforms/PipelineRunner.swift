@@ -141,6 +141,7 @@ public struct PipelineRunner {
                             lakeVersion: LakeFormat.toolVersion, startedAt: now, endedAt: now, durationMs: 0)
         run.stage = stage.name
         run.runKey = key
+        run.cwd = pipeline.directory
         run.params = stage.params
         run.environment = Lake.recordedEnvironment(stage.environment)
         run.code = parts.code

@@ -118,4 +118,40 @@ import Testing
         #expect(try w.lake("--json", "runs").stdout == before)
         #expect(try w.lake("lineage", "d").stdout == lineage)
     }
+
+    /// The caller's git commit is recorded, '+dirty' when tracked files changed, and a
+    /// reproduction from another commit says so before running.
+    @Test func theCodeVersionIsRecordedAndAChangedOneIsNoted() throws {
+        let w = try workspace()
+        @discardableResult
+        func git(_ args: String...) throws -> String {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/git")
+            p.arguments = ["-C", w.path, "-c", "user.email=t@lake", "-c", "user.name=t"] + args
+            let out = Pipe()
+            p.standardOutput = out
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "git \(args)")
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        w.dir.write("step.sh", "echo v1 > \"$LAKE_OUT_o/v.txt\"\n")
+        w.dir.write(".gitignore", ".lake/\n")
+        try git("init", "-q")
+        try git("add", "step.sh", ".gitignore")
+        try git("commit", "-q", "-m", "v1")
+        let head = try git("rev-parse", "HEAD")
+        let clean = try #require((LakeCLI.json(try w.lake("--json", "exec", "--out", "o=d", "--", "sh", "\(w.path)/step.sh")) as? [String: Any])?["run"] as? [String: Any])
+        #expect(clean["code_version"] as? String == head)
+        #expect(clean["cwd"] as? String == w.path)
+        #expect(try w.lake("show", "d").stdout.contains("made by  \(clean["id"] as! String)"))
+        w.dir.write("step.sh", "echo v2 > \"$LAKE_OUT_o/v.txt\"\n")
+        let dirty = try #require((LakeCLI.json(try w.lake("--json", "exec", "--out", "o=e", "--", "sh", "\(w.path)/step.sh")) as? [String: Any])?["run"] as? [String: Any])
+        #expect(dirty["code_version"] as? String == head + "+dirty")
+        try git("commit", "-q", "-am", "v2")
+        let again = try w.lake("reproduce", "d")
+        #expect(again.stderr.contains("note: the code version differs: the run was made at \(head)"), "\(again.stderr)")
+    }
 }

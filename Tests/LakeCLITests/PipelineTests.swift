@@ -28,16 +28,16 @@ import Testing
             outputs: {log: audits/log}
         """
 
-    /// Appends one scored line per word, resuming where the kept output left off; fails after
-    /// line $LAKE_TEST_FAIL_AT when that is set (a job killed half way).
+    /// Appends one scored line per word, resuming where the kept output left off; is killed
+    /// (SIGKILL) after line $LAKE_TEST_FAIL_AT when that is set: a job killed half way.
     static let score = """
         scale=$(sed 's/.*"scale":\\([0-9]*\\).*/\\1/' "$LAKE_PARAMS")
         out="$LAKE_OUT_scores/scores.csv"
         done=$(cat "$out" 2>/dev/null | wc -l)
         tail -n +2 "$LAKE_IN_words/words.csv" | tail -n +$((done + 1)) | while IFS=, read id word; do
           echo "$id,$((id * scale))" >> "$out"
-          if [ -n "$LAKE_TEST_FAIL_AT" ] && [ $(wc -l < "$out") -ge "$LAKE_TEST_FAIL_AT" ]; then exit 9; fi
-        done || exit 9
+          if [ -n "$LAKE_TEST_FAIL_AT" ] && [ $(wc -l < "$out") -ge "$LAKE_TEST_FAIL_AT" ]; then kill -KILL $$; fi
+        done
         """
 
     func workspace() throws -> CLIWorkspace {
@@ -85,6 +85,7 @@ import Testing
         let failed = try w.lake(["--json", "run"], environment: ["LAKE_TEST_FAIL_AT": "2"])
         #expect(failed.status == 1)
         #expect(statuses(failed) == ["export": "ran", "score": "failed", "report": "skipped", "audit": "ran"])
+        #expect(failed.stdout.contains("exit status 137"), "killed by SIGKILL: \(failed.stdout)")
         // The resumed stage continues the kept output instead of starting over.
         let resumed = try w.lake(["--json", "run", "score", "--resume"], environment: ["LAKE_TEST_FAIL_AT": ""])
         #expect(resumed.status == 0, "\(resumed.stderr)")

@@ -120,6 +120,7 @@ CREATE TABLE runs (
     status        TEXT NOT NULL CHECK (status IN ('succeeded', 'failed', 'cached')),
     run_key       TEXT,                 -- hash of command, params, inputs, code and environment
     argv          TEXT NOT NULL,        -- JSON array
+    cwd           TEXT,                 -- where lake was started (the pipeline file's directory for stages)
     params        TEXT,                 -- JSON object
     environment   TEXT,                 -- JSON object of the declared names; secrets redacted
     code          TEXT,                 -- JSON object: declared code file -> its sha256
