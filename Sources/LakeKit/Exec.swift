@@ -116,9 +116,12 @@ extension Lake {
             let resolved = try plan.inputs.map { (name: $0.name, snapshot: try resolve($0.target).0) }
             do {
                 try FileManager.default.createDirectory(atPath: dir + "/work", withIntermediateDirectories: true)
+                // Linked objects are protected by their read-only mode, which root ignores: a
+                // command run as root gets copies, so a stray write cannot damage the store.
+                let mode: CheckoutMode = geteuid() == 0 ? .copy : .link
                 for input in resolved {
                     let into = dir + "/in/" + input.name
-                    _ = try Checkout.run(try manifest(input.snapshot), store: store, into: into, mode: .link)
+                    _ = try Checkout.run(try manifest(input.snapshot), store: store, into: into, mode: mode)
                     try Self.makeReadOnly(into)
                     inputs.append(.init(name: input.name, snapshot: input.snapshot.description))
                 }

@@ -60,6 +60,20 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: w.dir.at(".lake/runs/\(id)")), "a succeeded run's directory is removed")
     }
 
+    /// A command that writes into its input (a bug) must not reach the store, even as root.
+    @Test func aCommandWritingIntoItsInputCannotDamageTheStore() throws {
+        let w = try CLIWorkspace()
+        var random = SeededBytes(seed: 11)
+        w.dir.write("big/model.bin", random.next(2 << 20))
+        #expect(try w.lake("commit", "big", "--dataset", "models/m").status == 0)
+        let r = try w.lake(["exec", "--in", "m=models/m", "--out", "o=d", "--", "sh", "-c",
+                            "chmod u+w $LAKE_IN_m/model.bin; echo overwritten > $LAKE_IN_m/model.bin; true"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try w.lake("fsck").status == 0, "the stored object is intact")
+        let out = try w.lake("cat", "models/m:model.bin")
+        #expect(out.stdoutData.count == 2 << 20)
+    }
+
     @Test func aFailedRunIsRecordedKeptAndResumedWithoutStartingOver() throws {
         let w = try workspace()
         // Appends one line per attempt and fails until three lines are there: an append-resume job.
