@@ -18,6 +18,8 @@ let package = Package(
         // SHA-256 from the system's OpenSSL libcrypto: it uses the CPU's SHA instructions and
         // costs nothing to build (swift-crypto would add minutes to every clean build).
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
+        // Archives are tar streams compressed in-process with the system's libzstd.
+        .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
         // Linux calls Swift cannot reach directly (syncfs, sync_file_range, FICLONE).
         .target(name: "CLakeSys"),
         .target(name: "LakeCore", dependencies: ["CCrypto"]),
@@ -26,7 +28,8 @@ let package = Package(
             "LakeCore", "LakeStore", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
-        .target(name: "LakeKit", dependencies: ["LakeCore", "LakeStore", "LakeCatalog"]),
+        .target(name: "LakeArchive", dependencies: ["LakeCore", "LakeStore", "CZstd"]),
+        .target(name: "LakeKit", dependencies: ["LakeCore", "LakeStore", "LakeCatalog", "LakeArchive"]),
         .target(name: "LakeTransforms", dependencies: ["LakeKit", .product(name: "Yams", package: "Yams")]),
         .target(name: "LakeCLI", dependencies: [
             "LakeKit", "LakeTransforms", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -36,6 +39,7 @@ let package = Package(
             "LakeKit", .product(name: "GRDB", package: "GRDB.swift"),
         ], path: "Tests/LakeTestSupport"),
         .testTarget(name: "LakeCoreTests", dependencies: ["LakeCore", "LakeTestSupport"]),
+        .testTarget(name: "LakeArchiveTests", dependencies: ["LakeArchive", "LakeTestSupport"]),
         .testTarget(name: "LakeStoreTests", dependencies: ["LakeStore", "LakeTestSupport"]),
         .testTarget(name: "LakeCatalogTests", dependencies: ["LakeCatalog", "LakeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LakeKitTests", dependencies: ["LakeKit", "LakeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -279,6 +279,8 @@ public final class Catalog: @unchecked Sendable {
             try insertVersion(db, v, runID: nil, known: known)
         case .run(let run):
             try insertRun(db, run, known: known)
+        case .archive(let archive):
+            try insertArchive(db, archive)
         case .refMove(let m):
             try db.execute(sql: """
                 INSERT INTO refs (name, snapshot_id, updated_at) VALUES (?, ?, ?)

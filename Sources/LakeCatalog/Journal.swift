@@ -7,6 +7,8 @@ public enum JournalRecord: Equatable, Sendable {
     case version(VersionEntry)
     /// A run with its inputs, and the versions its outputs became.
     case run(RunRecord)
+    /// A snapshot written to a verified archive.
+    case archive(ArchiveRecord)
     case refMove(RefMoveEntry)
 
     public struct VersionEntry: Codable, Equatable, Sendable {
@@ -38,6 +40,7 @@ extension JournalRecord: Codable {
         switch try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .type) {
         case "version": self = .version(try VersionEntry(from: decoder))
         case "run": self = .run(try RunRecord(from: decoder))
+        case "archive": self = .archive(try ArchiveRecord(from: decoder))
         case "ref": self = .refMove(try RefMoveEntry(from: decoder))
         case let other:
             throw DecodingError.dataCorrupted(.init(codingPath: [CodingKeys.type], debugDescription: "unknown record type '\(other)'"))
@@ -53,6 +56,9 @@ extension JournalRecord: Codable {
         case .run(let r):
             try container.encode("run", forKey: .type)
             try r.encode(to: encoder)
+        case .archive(let a):
+            try container.encode("archive", forKey: .type)
+            try a.encode(to: encoder)
         case .refMove(let m):
             try container.encode("ref", forKey: .type)
             try m.encode(to: encoder)

@@ -31,7 +31,8 @@ public struct SHA256Hasher: ~Copyable {
         bytes.withUnsafeBytes { update($0) }
     }
 
-    public consuming func finalize() -> ObjectID {
+    /// Call once, after the last update.
+    public mutating func finalize() -> ObjectID {
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         EVP_DigestFinal_ex(context, &digest, &length)

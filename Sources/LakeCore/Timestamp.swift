@@ -14,4 +14,11 @@ public enum Timestamp {
     }
 
     public static func now() -> String { string(Date()) }
+
+    /// Parses what `string(_:)` writes.
+    public static func date(_ text: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.date(from: text)
+    }
 }

@@ -56,6 +56,8 @@ public struct Manifest: Sendable, Equatable {
 
     /// One pass over the bytes: every `/`-separated segment is non-empty, not `.` or `..`, and
     /// holds no NUL.
+    public static func isSafePath(_ path: String) -> Bool { isSafe(path) }
+
     static func isSafe(_ path: String) -> Bool {
         var segmentLength = 0
         var dots = 0

@@ -31,6 +31,12 @@ public final class ObjectBatch: @unchecked Sendable {
 
     public func packWriter() -> PackWriter { PackWriter(store: store) }
 
+    /// How many objects this batch wrote.
+    public var claimedCount: Int {
+        lock.lock(); defer { lock.unlock() }
+        return claimed.count
+    }
+
     public func finish(_ pack: PackWriter) throws { try pack.finish() }
 
     /// Streams `fd` into a loose object: hashed while it is written to `tmp/`, then renamed to
@@ -66,6 +72,36 @@ public final class ObjectBatch: @unchecked Sendable {
         }
         try place(tmp, as: id)
         return (id, size, true)
+    }
+
+    /// Stores bytes that arrive in chunks (an archive entry being restored): `produce` hands
+    /// every chunk to the sink it gets. Small objects are packed, large ones written loose.
+    public func storeChunks(size: UInt64, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> ObjectID {
+        if size < UInt64(ObjectStore.looseThreshold) {
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(Int(size))
+            try produce { bytes.append(contentsOf: $0) }
+            return try store(bytes)
+        }
+        let tmp = store.tmpDirectory + "/" + FileIO.uniqueName("loose")
+        let out = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
+        var hasher = SHA256Hasher()
+        var written: UInt64 = 0
+        do {
+            defer { close(out) }
+            try produce { chunk in
+                hasher.update(chunk)
+                try FileIO.writeAll(out, chunk, path: tmp)
+                lake_start_writeback(out, Int64(written), Int64(chunk.count))
+                written += UInt64(chunk.count)
+            }
+        } catch {
+            unlink(tmp)
+            throw error
+        }
+        let id = hasher.finalize()
+        if claim(id, size: Int(written)) { try place(tmp, as: id) } else { unlink(tmp) }
+        return id
     }
 
     /// Stores a file's bytes as one object (a run's logs).

@@ -1,0 +1,36 @@
+import LakeCore
+
+/// Errors of archives: writing, verifying, restoring.
+public enum ArchiveError: LakeFailure, Equatable {
+    case compression(String)
+    case truncated(path: String, entry: String?)
+    case corrupt(path: String, entry: String?, problem: String)
+    case unsafeEntry(path: String, entry: String, problem: String)
+    case mismatch(path: String, entry: String, problem: String)
+    case notArchived(String)
+
+    public var category: ErrorCategory {
+        switch self {
+        case .compression: return .failure
+        case .truncated, .corrupt, .unsafeEntry, .mismatch: return .corruption
+        case .notArchived: return .notFound
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .compression(let problem):
+            return "zstd failed: \(problem)"
+        case .truncated(let path, let entry):
+            return "archive \(path) is truncated\(entry.map { " in entry '\($0)'" } ?? ""); nothing was restored from it"
+        case .corrupt(let path, let entry, let problem):
+            return "archive \(path) is damaged\(entry.map { " at entry '\($0)'" } ?? ""): \(problem); nothing was restored from it"
+        case .unsafeEntry(let path, let entry, let problem):
+            return "archive \(path) holds an unsafe entry '\(entry)': \(problem); nothing was written"
+        case .mismatch(let path, let entry, let problem):
+            return "archive \(path) does not match its manifest at '\(entry)': \(problem); nothing was restored from it"
+        case .notArchived(let target):
+            return "'\(target)' has no archive; 'lake archive \(target)' makes one"
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import CZstd
+import Foundation
+import LakeCore
+
+/// Compresses a stream with libzstd (multi-threaded) into a file descriptor.
+final class ZstdWriter {
+    private let context: OpaquePointer
+    private let fd: Int32
+    private let path: String
+    private var output: [UInt8]
+    /// Called with every compressed chunk as it is written (the archive's hash).
+    private let observe: (UnsafeRawBufferPointer) -> Void
+
+    init(fd: Int32, path: String, level: Int32, workers: Int32, observe: @escaping (UnsafeRawBufferPointer) -> Void) throws {
+        guard let ctx = ZSTD_createCCtx() else { throw ArchiveError.compression("cannot create a zstd context") }
+        context = ctx
+        (self.fd, self.path, self.observe) = (fd, path, observe)
+        output = [UInt8](repeating: 0, count: ZSTD_CStreamOutSize())
+        try check(ZSTD_CCtx_setParameter(ctx, ZSTD_c_compressionLevel, level))
+        // Workers are optional in libzstd builds; without them it compresses on this thread.
+        _ = ZSTD_CCtx_setParameter(ctx, ZSTD_c_nbWorkers, workers)
+        try check(ZSTD_CCtx_setParameter(ctx, ZSTD_c_checksumFlag, 1))
+    }
+
+    deinit { ZSTD_freeCCtx(context) }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        var input = ZSTD_inBuffer(src: base, size: bytes.count, pos: 0)
+        while input.pos < input.size {
+            try drain { out in ZSTD_compressStream2(context, &out, &input, ZSTD_e_continue) }
+        }
+    }
+
+    func finish() throws {
+        var input = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
+        var remaining = 1
+        while remaining != 0 {
+            remaining = try drain { out in ZSTD_compressStream2(context, &out, &input, ZSTD_e_end) }
+        }
+    }
+
+    @discardableResult
+    private func drain(_ step: (inout ZSTD_outBuffer) -> Int) throws -> Int {
+        try output.withUnsafeMutableBytes { buffer in
+            var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
+            let result = step(&out)
+            try check(result)
+            let chunk = UnsafeRawBufferPointer(start: buffer.baseAddress, count: out.pos)
+            var done = 0
+            while done < chunk.count {
+                let n = Glibc.write(fd, chunk.baseAddress! + done, chunk.count - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SystemError("write", path: path)
+                }
+                done += n
+            }
+            observe(chunk)
+            return result
+        }
+    }
+
+    private func check(_ code: Int) throws {
+        if ZSTD_isError(code) != 0 { throw ArchiveError.compression(String(cString: ZSTD_getErrorName(code))) }
+    }
+}
+
+/// Decompresses a zstd file as a stream of chunks.
+final class ZstdReader {
+    private let context: OpaquePointer
+    private let fd: Int32
+    private let path: String
+    private var input: [UInt8]
+    private var inputFilled = 0
+    private var inputPos = 0
+    private var output: [UInt8]
+    private var finishedFrame = true
+    private var eof = false
+
+    init(fd: Int32, path: String) throws {
+        guard let ctx = ZSTD_createDCtx() else { throw ArchiveError.compression("cannot create a zstd context") }
+        context = ctx
+        (self.fd, self.path) = (fd, path)
+        input = [UInt8](repeating: 0, count: ZSTD_DStreamInSize())
+        output = [UInt8](repeating: 0, count: ZSTD_DStreamOutSize())
+    }
+
+    deinit { ZSTD_freeDCtx(context) }
+
+    /// The next decompressed chunk, or nil at the end. A stream cut short is an error.
+    func next() throws -> [UInt8]? {
+        while true {
+            if inputPos == inputFilled, !eof {
+                let n = input.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                if n < 0 { throw SystemError("read", path: path) }
+                if n == 0 { eof = true } else { (inputFilled, inputPos) = (n, 0) }
+            }
+            if eof, inputPos == inputFilled {
+                guard finishedFrame else { throw ArchiveError.truncated(path: path, entry: nil) }
+                return nil
+            }
+            var produced = 0
+            var result = 0
+            input.withUnsafeBytes { inBuf in
+                output.withUnsafeMutableBytes { outBuf in
+                    var inb = ZSTD_inBuffer(src: inBuf.baseAddress, size: inputFilled, pos: inputPos)
+                    var outb = ZSTD_outBuffer(dst: outBuf.baseAddress, size: outBuf.count, pos: 0)
+                    result = ZSTD_decompressStream(context, &outb, &inb)
+                    inputPos = inb.pos
+                    produced = outb.pos
+                }
+            }
+            if ZSTD_isError(result) != 0 {
+                throw ArchiveError.corrupt(path: path, entry: nil, problem: "zstd: \(String(cString: ZSTD_getErrorName(result)))")
+            }
+            finishedFrame = result == 0
+            if produced > 0 { return Array(output[0 ..< produced]) }
+        }
+    }
+}

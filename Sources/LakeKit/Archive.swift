@@ -1,0 +1,113 @@
+import Foundation
+import LakeArchive
+import LakeCatalog
+import LakeCore
+import LakeStore
+
+/// What `lake restore` did.
+public struct RestoreReport: Codable, Sendable, Equatable {
+    public var snapshot: String
+    public var archive: String
+    public var files: Int
+    public var objectsWritten: Int
+}
+
+extension Lake {
+    /// `archives/index.jsonl`: one line per archived snapshot.
+    public var archiveIndexPath: String { directory + "/archives/index.jsonl" }
+
+    /// Writes the snapshot `target` names to `archives/YYYYMMDD/<dataset>@<version>-<short id>.tar.zst`,
+    /// verifies it (re-read, every entry re-hashed against the manifest), appends its line to
+    /// `archives/index.jsonl` and records it in the catalog. A snapshot archived already is
+    /// not written again. Returns the record and whether it was made now.
+    public func archive(_ target: String, level: Int32 = 3) throws -> (record: ArchiveRecord, created: Bool) {
+        let (id, _) = try resolve(target)
+        if let existing = try catalog.archives(of: id).first { return (existing, false) }
+        let version = try versionFor(target, id)
+        let manifest = try manifest(id)
+        let now = Date()
+        var day = time_t(now.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&day, &parts)
+        let relative = String(format: "archives/%04d%02d%02d/", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday)
+            + "\(version.dataset)@\(version.version)-\(id.short).tar.zst"
+        let path = directory + "/" + relative
+        let rootName = Self.originalName(version)
+        let mtime = Int64(Timestamp.date(version.createdAt)?.timeIntervalSince1970 ?? 0)
+        try store.prepareForWriting()
+        let written = try SnapshotArchive.write(manifest, store: store, rootName: rootName, to: path, mtime: mtime, level: level)
+        do {
+            try SnapshotArchive.verify(path, manifest: manifest, rootName: rootName)
+        } catch {
+            unlink(path)
+            throw error
+        }
+        let rows = try catalog.files(of: id).compactMap(\.rows)
+        let record = ArchiveRecord(archive: relative, archiveSha256: written.sha256, dataset: version.dataset, version: version.version,
+                                   snapshot: id.description, originalName: rootName, files: manifest.entries.count,
+                                   bytes: Int64(manifest.totalBytes), rows: rows.isEmpty ? nil : rows.reduce(0, +),
+                                   createdAt: version.createdAt, archivedAt: Timestamp.string(now))
+        try store.sync()
+        try writerLock.withLock {
+            try appendIndexLine(record)
+            try catalog.recordArchive(record)
+        }
+        return (record, true)
+    }
+
+    /// Brings the snapshot's objects back from its newest archive that verifies, checking
+    /// every entry against the manifest; nothing is kept from an archive that does not.
+    public func restore(_ target: String) throws -> RestoreReport {
+        let (id, _) = try resolve(target)
+        let archives = try catalog.archives(of: id)
+        guard !archives.isEmpty else { throw ArchiveError.notArchived(target) }
+        let manifest = try manifest(id)
+        try store.prepareForWriting()
+        var failure: Error?
+        for record in archives {
+            let batch = ObjectBatch(store: store)
+            do {
+                try SnapshotArchive.verify(directory + "/" + record.archive, manifest: manifest, rootName: record.originalName, restoringInto: batch)
+                try store.sync()
+                return RestoreReport(snapshot: id.description, archive: record.archive, files: manifest.entries.count,
+                                     objectsWritten: batch.claimedCount)
+            } catch {
+                failure = error
+            }
+        }
+        throw failure!
+    }
+
+    private func appendIndexLine(_ record: ArchiveRecord) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        var line = try encoder.encode(record)
+        line.append(0x0A)
+        let fd = Glibc.open(archiveIndexPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SystemError("open", path: archiveIndexPath) }
+        defer { close(fd) }
+        guard line.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == line.count, fdatasync(fd) == 0 else {
+            throw SystemError("write", path: archiveIndexPath)
+        }
+    }
+
+    /// The version an archive is named after: the one the target names, else the first that
+    /// holds the snapshot.
+    private func versionFor(_ target: String, _ id: SnapshotID) throws -> VersionRecord {
+        let holding = try catalog.versions(holding: id)
+        if case .dataset(let name, let number)? = try? TargetSyntax(target),
+           let v = holding.first(where: { $0.dataset == name && (number == nil || $0.version == number) }) {
+            return v
+        }
+        guard let first = holding.first else { throw LakeError.invalidTarget(target, reason: "no version holds this snapshot, so it cannot be named for an archive") }
+        return first
+    }
+
+    /// The directory name the files had: the committed directory's, else the dataset's last part.
+    static func originalName(_ v: VersionRecord) -> String {
+        let name = (v.sourcePath.map { ($0 as NSString).lastPathComponent } ?? "").isEmpty
+            ? String(v.dataset.split(separator: "/").last ?? "snapshot") : (v.sourcePath! as NSString).lastPathComponent
+        return Manifest.isSafePath(name) && !name.contains("/") ? name : "snapshot"
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import LakeTestSupport
+import Testing
+
+/// Archives are read back by GNU tar and zstd themselves, and restore refuses damaged and
+/// hostile archives naming the entry.
+@Suite struct ArchiveTests {
+    func tool(_ args: [String], cwd: String) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
+    /// A committed iteration directory with a link, an executable, a long unicode name and a
+    /// large file; returns the workspace and the archive's path.
+    func archived() throws -> (CLIWorkspace, String) {
+        let w = try CLIWorkspace()
+        let long = String(repeating: "d", count: 120) + "/données é.txt"
+        w.dir.write("passX_20261121_101500/ok.jsonl", "{\"id\":1}\n{\"id\":2}\n")
+        w.dir.write("passX_20261121_101500/bin/step.sh", "#!/bin/sh\n", mode: 0o755)
+        w.dir.write("passX_20261121_101500/" + long, "long\n")
+        var random = SeededBytes(seed: 4)
+        w.dir.write("passX_20261121_101500/big.bin", random.next(3 << 20))
+        try FileManager.default.createSymbolicLink(atPath: w.dir.at("passX_20261121_101500/latest"), withDestinationPath: "ok.jsonl")
+        #expect(try w.lake("commit", "passX_20261121_101500", "--dataset", "runs/passX").status == 0)
+        let r = try w.lake("--json", "archive", "runs/passX@1")
+        #expect(r.status == 0, "\(r.stderr)")
+        let record = try #require((LakeCLI.json(r) as? [[String: Any]])?.first)
+        return (w, w.dir.at(".lake/" + (record["archive"] as! String)))
+    }
+
+    @Test func gnuTarAndZstdReadTheArchiveBackAsTheOriginalTree() throws {
+        let (w, archive) = try archived()
+        #expect(archive.contains("/.lake/archives/2") && archive.contains("/runs/passX@1-") && archive.hasSuffix(".tar.zst"))
+        #expect(try tool(["zstd", "-tq", archive], cwd: w.path).0 == 0)
+        let (listed, listing) = try tool(["tar", "--zstd", "-tvf", archive], cwd: w.path)
+        #expect(listed == 0, "\(listing)")
+        #expect(listing.contains("-rwxr-xr-x") && listing.contains("passX_20261121_101500/bin/step.sh"))
+        #expect(listing.contains("passX_20261121_101500/latest -> ok.jsonl"))
+        try FileManager.default.createDirectory(atPath: w.dir.at("x"), withIntermediateDirectories: true)
+        #expect(try tool(["tar", "--zstd", "-xf", archive, "-C", "x"], cwd: w.path).0 == 0)
+        let (same, diff) = try tool(["diff", "-r", "--no-dereference", "x/passX_20261121_101500", "passX_20261121_101500"], cwd: w.path)
+        #expect(same == 0, "\(diff)")
+        let index = try #require(w.dir.read(".lake/archives/index.jsonl"))
+        let line = try #require(try JSONSerialization.jsonObject(with: Data(index.utf8)) as? [String: Any])
+        for key in ["archive", "archive_sha256", "dataset", "version", "snapshot", "original_name", "manifest_sha256", "files", "bytes", "rows", "created_at", "archived_at"] {
+            #expect(line[key] != nil, "index line has \(key)")
+        }
+        #expect(line["original_name"] as? String == "passX_20261121_101500")
+        #expect(line["rows"] as? Int == 2)
+        let again = try w.lake("archive", "runs/passX@1")
+        #expect(again.stdout.contains("is already in"), "archiving twice writes nothing")
+        #expect(index.split(separator: "\n").count == 1)
+    }
+
+    @Test func restoreBringsBackLostObjectsAndSurvivesARebuild() throws {
+        let (w, _) = try archived()
+        let objects = w.dir.at(".lake/objects")
+        for fan in try FileManager.default.contentsOfDirectory(atPath: objects) {
+            chmod(objects + "/" + fan, 0o755)
+            try FileManager.default.removeItem(atPath: objects + "/" + fan)
+        }
+        #expect(try w.lake("cat", "runs/passX:big.bin").status == 6, "the large object is gone")
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: w.dir.at(".lake/catalog.sqlite" + suffix)) }
+        #expect(try w.lake("fsck", "--rebuild-catalog").status == 6, "the rebuilt catalog still knows the archive; the object is missing")
+        let restored = try w.lake("restore", "runs/passX")
+        #expect(restored.status == 0, "\(restored.stderr)")
+        #expect(restored.stdout.contains("5 files verified"))
+        #expect(try w.lake("cat", "runs/passX:big.bin").stdoutData == FileManager.default.contents(atPath: w.dir.at("passX_20261121_101500/big.bin")))
+        #expect(try w.lake("fsck").status == 0)
+    }
+
+    @Test func aTruncatedOrEditedArchiveIsRefusedAndRestoresNothing() throws {
+        let (w, archive) = try archived()
+        let bytes = try #require(FileManager.default.contents(atPath: archive))
+        chmod(archive, 0o644)
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: archive))
+        let truncated = try w.lake("restore", "runs/passX")
+        #expect(truncated.status == 6)
+        #expect(truncated.stderr.contains("truncated") || truncated.stderr.contains("damaged"), "\(truncated.stderr)")
+        var edited = bytes
+        edited[edited.count / 2] ^= 0xFF
+        try edited.write(to: URL(fileURLWithPath: archive))
+        let r = try w.lake("restore", "runs/passX")
+        #expect(r.status == 6)
+        #expect(r.stderr.contains("nothing was restored"), "\(r.stderr)")
+    }
+
+    @Test func anArchiveWithPathsOrLinksLeavingItsDirectoryIsRefused() throws {
+        let (w, archive) = try archived()
+        // A hostile archive in place of the real one: an absolute path and a '..' path.
+        w.dir.write("evil/passX_20261121_101500/ok.jsonl", "{\"id\":1}\n{\"id\":2}\n")
+        w.dir.write("outside.txt", "x\n")
+        chmod(archive, 0o644)
+        let (made, out) = try tool(["tar", "--zstd", "-cPf", archive, "-C", w.dir.at("evil"), "passX_20261121_101500/ok.jsonl",
+                                    "passX_20261121_101500/../../outside.txt"], cwd: w.path)
+        #expect(made == 0, "\(out)")
+        let r = try w.lake("restore", "runs/passX")
+        #expect(r.status == 6)
+        #expect(r.stderr.contains("unsafe entry 'passX_20261121_101500/../../outside.txt'"), "\(r.stderr)")
+        let (made2, out2) = try tool(["tar", "--zstd", "-cPf", archive, w.dir.at("outside.txt")], cwd: w.path)
+        #expect(made2 == 0, "\(out2)")
+        let abs = try w.lake("restore", "runs/passX")
+        #expect(abs.status == 6)
+        #expect(abs.stderr.contains("outside the archive's directory"), "\(abs.stderr)")
+    }
+
+    @Test func badArchiveRequestsAreRefused() throws {
+        let w = try CLIWorkspace()
+        w.dir.write("d/a.txt", "a\n")
+        #expect(try w.lake("commit", "d", "--dataset", "d").status == 0)
+        let none = try w.lake("restore", "d")
+        #expect(none.status == 4)
+        #expect(none.stderr.contains("has no archive"))
+        #expect(try w.lake("archive", "d", "--level", "30").status == 2)
+        #expect(try w.lake("archive", "nothing").status == 4)
+    }
+}
