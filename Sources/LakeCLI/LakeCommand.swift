@@ -15,7 +15,7 @@ public struct LakeCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Init.self, Commit.self, Ls.self, Log.self, Show.self, Cat.self, Checkout.self, Refs.self,
-                      Promote.self, Rollback.self, Exec.self, Run.self, Runs.self, Lineage.self, Reproduce.self, Archive.self, Restore.self, Fsck.self])
+                      Promote.self, Rollback.self, Exec.self, Run.self, Runs.self, Lineage.self, Reproduce.self, Retention.self, Archive.self, Restore.self, Fsck.self])
 
     public init() {}
 
@@ -45,7 +45,8 @@ public struct LakeCommand: ParsableCommand {
 
 extension LakeCommand {
     /// `lake --lake X ls` reads as `lake ls --lake X`: global options written before the
-    /// subcommand move to just after it (not to the end, where `--` may end the options).
+    /// subcommand move to just after the words that name it (`retention apply`), not to the
+    /// end, where `--` may end the options.
     static func hoistingGlobalOptions(_ arguments: [String]) -> [String] {
         var leading = [String]()
         var rest = arguments[...]
@@ -63,8 +64,9 @@ extension LakeCommand {
                 break
             }
         }
-        guard let subcommand = rest.first, !leading.isEmpty else { return arguments }
-        return [subcommand] + leading + rest.dropFirst()
+        guard !leading.isEmpty else { return arguments }
+        let words = rest.prefix { !$0.hasPrefix("-") }
+        return Array(words) + leading + rest.dropFirst(words.count)
     }
 }
 

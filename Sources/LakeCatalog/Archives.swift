@@ -54,3 +54,43 @@ extension Catalog {
         }
     }
 }
+
+extension Catalog {
+    /// Every version with its snapshot's size and whether it is archived, plus what retention
+    /// weighs: ref targets, one step of lineage and when runs last read each snapshot.
+    public func retentionFacts() throws -> (versions: [(dataset: String, version: Int, snapshot: String, createdAt: String, bytes: Int64, archived: Bool)],
+                                            refTargets: [String: [String]], madeFrom: [String: [String]], lastUsedByRun: [String: String]) {
+        try read { db in
+            let versions = try Row.fetchAll(db, sql: """
+                SELECT d.name, v.version, v.snapshot_id, v.created_at, s.bytes,
+                       EXISTS (SELECT 1 FROM archives a WHERE a.snapshot_id = v.snapshot_id) AS archived
+                FROM versions v JOIN datasets d ON d.id = v.dataset_id JOIN snapshots s ON s.id = v.snapshot_id
+                """).map { (dataset: $0[0] as String, version: $0[1] as Int, snapshot: $0[2] as String, createdAt: $0[3] as String,
+                            bytes: $0[4] as Int64, archived: $0[5] as Bool) }
+            var refs = [String: [String]]()
+            for r in try Row.fetchAll(db, sql: "SELECT snapshot_id, name FROM refs") { refs[r[0], default: []].append(r[1]) }
+            var madeFrom = [String: [String]]()
+            for r in try Row.fetchAll(db, sql: """
+                SELECT DISTINCT o.snapshot_id, i.snapshot_id FROM run_outputs o
+                JOIN runs r ON r.id = o.run_id AND r.status = 'succeeded' JOIN run_inputs i ON i.run_id = o.run_id
+                """) { madeFrom[r[0], default: []].append(r[1]) }
+            var used = [String: String]()
+            for r in try Row.fetchAll(db, sql: "SELECT i.snapshot_id, max(r.started_at) FROM run_inputs i JOIN runs r ON r.id = i.run_id GROUP BY i.snapshot_id") {
+                used[r[0]] = r[1]
+            }
+            return (versions, refs, madeFrom, used)
+        }
+    }
+
+    /// Bytes of the objects that only the `leaving` snapshots use (what dropping them frees).
+    public func bytesOnlyIn(_ leaving: [String], notIn staying: [String]) throws -> Int64 {
+        try read { db in
+            try Int64.fetchOne(db, sql: """
+                SELECT coalesce(sum(size), 0) FROM (
+                    SELECT DISTINCT object_id, size FROM snapshot_files WHERE snapshot_id IN (SELECT value FROM json_each(?1))
+                    AND object_id NOT IN (SELECT object_id FROM snapshot_files WHERE snapshot_id IN (SELECT value FROM json_each(?2))))
+                """, arguments: [String(decoding: try JSONEncoder.sorted.encode(leaving), as: UTF8.self),
+                                 String(decoding: try JSONEncoder.sorted.encode(staying), as: UTF8.self)]) ?? 0
+        }
+    }
+}

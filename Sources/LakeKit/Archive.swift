@@ -1,5 +1,5 @@
 import Foundation
-import LakeArchive
+import LakeRetention
 import LakeCatalog
 import LakeCore
 import LakeStore

@@ -71,6 +71,9 @@ public struct Pipeline: Sendable, Equatable {
         for (key, _) in top where key.string != "stages" && key.string != "version" {
             throw PipelineError.invalid(path: path, line: key.mark?.line, stage: nil, problem: "unknown key '\(key.string ?? "?")' (use 'stages')")
         }
+        if let v = top["version"], v.int != 1 {
+            throw PipelineError.invalid(path: path, line: v.mark?.line, stage: nil, problem: "pipeline version \(v.string ?? "?") is not one this lake reads (1)")
+        }
         guard let stagesNode = top["stages"]?.mapping, !stagesNode.isEmpty else {
             throw PipelineError.invalid(path: path, line: 1, stage: nil, problem: "no stages: add a 'stages' mapping")
         }

@@ -124,3 +124,44 @@ import Testing
         #expect(try w.lake("archive", "nothing").status == 4)
     }
 }
+
+@Suite struct RetentionTests {
+    @Test func applyArchivesWhatThePolicyDoesNotKeepOnceAndExplainsWhy() throws {
+        let w = try CLIWorkspace()
+        for i in 1 ... 4 {
+            w.dir.write("passX_2026112\(i)_101500/scores.csv", "id,s\n\(i),0.\(i)\n")
+            #expect(try w.lake("commit", "passX_2026112\(i)_101500", "--dataset", "runs/passX").status == 0)
+        }
+        #expect(try w.lake("promote", "runs/_current/PASSX", "runs/passX@1").status == 0)
+        w.dir.write("policy.yaml", "version: 1\nrules:\n  - datasets: \"runs/*\"\n    keep_last: 2\n")
+        let plan = try w.lake("retention", "plan", "--policy", "policy.yaml")
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("keep     runs/passX@4"))
+        #expect(plan.stdout.contains("keep     runs/passX@1"), "a ref target is kept by default")
+        #expect(plan.stdout.contains("target of ref runs/_current/PASSX"))
+        #expect(plan.stdout.contains("archive  runs/passX@2"))
+        #expect(plan.stdout.contains("no rule of runs/* (line 3) keeps it"))
+        #expect(!FileManager.default.fileExists(atPath: w.dir.at(".lake/archives")), "a plan writes nothing")
+        let apply = try #require(LakeCLI.json(try w.lake("--json", "retention", "apply", "--policy", "policy.yaml")) as? [String: Any])
+        let archived = try #require(apply["archived"] as? [String])
+        #expect(archived.count == 1)
+        #expect(archived.first?.contains("runs/passX@2-") == true, "@4 and @3 are the last 2, @1 is a ref target")
+        let index = try #require(w.dir.read(".lake/archives/index.jsonl"))
+        #expect(index.split(separator: "\n").count == 1)
+        let again = try #require(LakeCLI.json(try w.lake("--json", "retention", "apply", "--policy", "policy.yaml")) as? [String: Any])
+        #expect((again["archived"] as? [String])?.isEmpty == true, "a second apply does nothing")
+        #expect(try w.lake("retention", "plan", "--policy", "policy.yaml").stdout.contains("archived  runs/passX@2"))
+        #expect(try w.lake("fsck").status == 0)
+    }
+
+    @Test func aBadPolicyIsRefusedNamingTheLine() throws {
+        let w = try CLIWorkspace()
+        w.dir.write("policy.yaml", "version: 1\nrules:\n  - datasets: \"*\"\n    keep_last: -1\n")
+        let r = try w.lake("retention", "plan", "--policy", "policy.yaml")
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("policy.yaml:4: 'keep_last' must be a whole number"))
+        let missing = try w.lake("retention", "apply", "--policy", "nope.yaml")
+        #expect(missing.status == 4)
+        #expect(try w.lake("retention", "plan").status == 0, "the built-in default policy")
+    }
+}

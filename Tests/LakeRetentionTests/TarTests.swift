@@ -1,4 +1,4 @@
-@testable import LakeArchive
+@testable import LakeRetention
 import Testing
 
 @Suite struct TarTests {
