@@ -88,7 +88,8 @@ enum LineageText {
             lines.append("  \"\(s)\" [shape=box, label=\"\(escape(label(s, graph)))\"];")
         }
         for step in graph.steps {
-            lines.append("  \"\(step.run)\" [shape=ellipse, label=\"\(escape(step.run + (step.stage.map { "\\n" + $0 } ?? "")))\"];")
+            // `\n` in a DOT label is a line break: escape the parts, not the break.
+            lines.append("  \"\(step.run)\" [shape=ellipse, label=\"\(escape(step.run))\(step.stage.map { "\\n" + escape($0) } ?? "")\"];")
             for i in step.inputs { lines.append("  \"\(i.snapshot)\" -> \"\(step.run)\" [label=\"\(escape(i.name))\"];") }
             for o in step.outputs { lines.append("  \"\(step.run)\" -> \"\(o.snapshot)\" [label=\"\(escape(o.name))\"];") }
         }

@@ -44,7 +44,7 @@ public enum CatalogError: LakeFailure {
         case .noPreviousTarget(let ref):
             return "ref '\(ref)' has no previous target to roll back to: its last move created it"
         case .kindMismatch(let dataset, let existing, let given):
-            return "dataset '\(dataset)' is of kind \(existing), not \(given); drop --kind or commit to another dataset"
+            return "dataset '\(dataset)' is of kind \(existing), not \(given); use kind \(existing) or another dataset"
         case .refMoved(let ref, let expected, let actual, let by, let at):
             let now = actual.map { "points at \($0)" + (by.map { " (moved by \($0) at \(at ?? "?"))" } ?? "") } ?? "does not exist"
             return "ref '\(ref)' \(now), not at the expected \(expected); nothing was changed. Look at 'lake log \(ref)' and retry with the current target"

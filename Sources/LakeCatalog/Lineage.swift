@@ -46,7 +46,7 @@ extension Catalog {
                     SELECT f.snapshot_id, w.depth + 1
                     FROM walk w
                     JOIN \(near) n ON n.snapshot_id = w.snapshot
-                    JOIN runs r ON r.id = n.run_id AND r.status = 'succeeded'
+                    JOIN runs r ON r.id = n.run_id AND r.status = 'succeeded' AND r.reproduces IS NULL
                     JOIN \(far) f ON f.run_id = n.run_id
                     WHERE w.depth < ?2
                 )
@@ -56,7 +56,7 @@ extension Catalog {
             var steps = [Lineage.Step]()
             if !inner.isEmpty {
                 let runIDs = try String.fetchAll(db, sql: """
-                    SELECT DISTINCT r.id FROM \(near) n JOIN runs r ON r.id = n.run_id AND r.status = 'succeeded'
+                    SELECT DISTINCT r.id FROM \(near) n JOIN runs r ON r.id = n.run_id AND r.status = 'succeeded' AND r.reproduces IS NULL
                     WHERE n.snapshot_id IN (SELECT value FROM json_each(?)) ORDER BY r.started_at, r.id
                     """, arguments: [String(decoding: try JSONEncoder.sorted.encode(inner), as: UTF8.self)])
                 for id in runIDs {

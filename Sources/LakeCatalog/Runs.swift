@@ -141,12 +141,13 @@ extension Catalog {
         try read { db in try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map { try Self.run(db, $0) } }
     }
 
-    /// The run that produced a snapshot (the newest, when several did), or nil.
+    /// The run that produced a snapshot (the newest, when several did; a reproduction that
+    /// made the same bytes does not count), or nil.
     public func producingRun(of snapshot: SnapshotID) throws -> RunRecord? {
         try read { db in
             try Row.fetchOne(db, sql: """
                 SELECT r.* FROM runs r JOIN run_outputs o ON o.run_id = r.id
-                WHERE o.snapshot_id = ? AND r.status = 'succeeded' ORDER BY r.started_at DESC LIMIT 1
+                WHERE o.snapshot_id = ? AND r.status = 'succeeded' AND r.reproduces IS NULL ORDER BY r.started_at DESC LIMIT 1
                 """, arguments: [snapshot.description]).map { try Self.run(db, $0) }
         }
     }
@@ -159,21 +160,24 @@ extension Catalog {
         }
     }
 
-    /// The newest run of a stage, or of a stage with one of `statuses`.
+    /// The newest run of a stage with one of `statuses`; reproductions do not count.
     public func lastRun(stage: String, statuses: [String] = ["succeeded", "cached", "failed"]) throws -> RunRecord? {
         try read { db in
             try Row.fetchOne(db, sql: """
-                SELECT * FROM runs WHERE stage = ? AND status IN (SELECT value FROM json_each(?)) ORDER BY started_at DESC, id DESC LIMIT 1
+                SELECT * FROM runs WHERE stage = ? AND status IN (SELECT value FROM json_each(?)) AND reproduces IS NULL
+                ORDER BY started_at DESC, id DESC LIMIT 1
                 """, arguments: [stage, String(decoding: try JSONEncoder.sorted.encode(statuses), as: UTF8.self)]).map { try Self.run(db, $0) }
         }
     }
 
-    /// The log objects runs name, with the run that names each: fsck checks them, gc keeps them.
+    /// The objects runs name (their logs and code files), with the run that names each: fsck
+    /// checks them, gc keeps them, reproduce needs the code.
     public func runObjects() throws -> [(object: String, run: String)] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT stdout_object, id FROM runs WHERE stdout_object IS NOT NULL
                 UNION ALL SELECT stderr_object, id FROM runs WHERE stderr_object IS NOT NULL
+                UNION ALL SELECT j.value, r.id FROM runs r, json_each(r.code) j WHERE r.code IS NOT NULL
                 """).map { ($0[0], $0[1]) }
         }
     }

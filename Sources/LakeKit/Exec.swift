@@ -98,6 +98,12 @@ extension Lake {
     public func exec(_ plan: ExecPlan, resuming: String? = nil, reproduces: String? = nil, runKey: String? = nil,
                      streams: ExecStreams = .discard) throws -> ExecResult {
         try plan.validate()
+        // Whatever would refuse the outputs is asked before the command runs, not after.
+        for o in plan.outputs {
+            if let existing = try catalog.datasetKind(DatasetName(o.dataset)), existing.rawValue != o.kind {
+                throw CatalogError.kindMismatch(dataset: o.dataset, existing: existing.rawValue, given: o.kind)
+            }
+        }
         let started = Date()
         let caller = FileManager.default.currentDirectoryPath
         let id = Self.newRunID(started)
@@ -148,6 +154,17 @@ extension Lake {
         environment["LAKE_DIR"] = directory
         var argv = plan.command
         if argv[0].contains("/"), !argv[0].hasPrefix("/") { argv[0] = caller + "/" + argv[0] }
+        // The code is stored before the command runs, so the objects are the bytes that were
+        // hashed, whatever the command does to its copies.
+        try store.prepareForWriting()
+        let batch = ObjectBatch(store: store)
+        var code = [String: String]()
+        do {
+            for path in plan.code { code[path] = try batch.storeFile(dir + "/work/" + path).description }
+        } catch {
+            if resuming == nil { try? Self.removeTree(dir) }
+            throw error
+        }
         let exit: ChildExit
         do {
             exit = try ChildProcess.run(argv, cwd: dir + "/work", environment: environment,
@@ -159,8 +176,6 @@ extension Lake {
             throw error
         }
         let ended = Date()
-        try store.prepareForWriting()
-        let batch = ObjectBatch(store: store)
         var run = RunRecord(id: id, status: exit.status == 0 ? "succeeded" : "failed", argv: plan.command, host: Actor.host,
                             actor: Actor.current, lakeVersion: LakeFormat.toolVersion, startedAt: Timestamp.string(started),
                             endedAt: Timestamp.string(ended), durationMs: Int64(ended.timeIntervalSince(started) * 1000))
@@ -169,9 +184,7 @@ extension Lake {
         run.cwd = caller
         run.params = plan.params
         run.environment = Self.recordedEnvironment(plan.environment)
-        if !plan.code.isEmpty {
-            run.code = try Dictionary(uniqueKeysWithValues: plan.code.map { ($0, try batch.storeFile(dir + "/work/" + $0).description) })
-        }
+        run.code = code.isEmpty ? nil : code
         run.codeVersion = Self.codeVersion(caller)
         run.exitCode = exit.status
         run.peakRssKb = exit.peakRssKb

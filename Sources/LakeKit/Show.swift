@@ -39,6 +39,7 @@ extension Lake {
     /// byte is handed on. A symbolic link yields its target text.
     public func cat(_ spec: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let (target, path) = try Self.splitCatSpec(spec)
+        if target.hasPrefix("run-") { return try catRunLog(target, path, body) }
         let (id, _) = try resolve(target)
         let manifest = try manifest(id)
         guard let entry = manifest.entries.first(where: { $0.path == path }) else {
@@ -48,6 +49,19 @@ extension Lake {
             throw LakeError.pathNotInSnapshot(path: path, snapshot: id.short)
         }
         try store.readVerifiedFirst(entry.object, body)
+    }
+
+    /// `RUN:stdout` and `RUN:stderr`: a run's kept output.
+    private func catRunLog(_ id: String, _ stream: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let run = try catalog.run(id) else { throw LakeError.runNotFound(id) }
+        let object: String?
+        switch stream {
+        case "stdout": object = run.stdoutObject
+        case "stderr": object = run.stderrObject
+        default: throw LakeError.invalidTarget("\(id):\(stream)", reason: "a run has 'stdout' and 'stderr': write \(id):stdout")
+        }
+        guard let object else { throw LakeError.pathNotInSnapshot(path: stream, snapshot: id) }
+        try store.readVerifiedFirst(ObjectID(parsing: object), body)
     }
 
     /// Splits `TARGET:PATH` at the first `:` after any `sha256:`, `ref:` or `dataset:` prefix.

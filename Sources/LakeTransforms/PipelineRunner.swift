@@ -68,7 +68,14 @@ public struct PipelineRunner {
                 report.stages.append(outcome)
                 continue
             }
-            let outcome = try runStage(stage, produced: &produced, force: force, dryRun: dryRun, resume: resume, streams: streams)
+            let outcome: StageOutcome
+            do {
+                outcome = try runStage(stage, produced: &produced, force: force, dryRun: dryRun, resume: resume, streams: streams)
+            } catch let failure as LakeFailure {
+                // A stage that cannot start (an input that resolves to nothing, a command not
+                // found) fails alone, like one whose command fails.
+                outcome = StageOutcome(status: "failed", stage: name, run: nil, reasons: ["\(failure)"], outputs: [:])
+            }
             outcomes[name] = outcome
             report.stages.append(outcome)
         }
@@ -118,7 +125,9 @@ public struct PipelineRunner {
         let plan = ExecPlan(command: stage.command, inputs: planInputs, outputs: stage.outputs, params: stage.params,
                             environment: stage.environment, stage: stage.name, message: nil, code: stage.code, codeRoot: pipeline.directory)
         var resuming: String?
-        if resume, let failed = try lake.catalog.lastRun(stage: stage.name), failed.status == "failed",
+        // Only a failed run of this very declaration is continued: its kept directory holds
+        // the params, inputs and code the key names.
+        if resume, let failed = try lake.catalog.lastRun(stage: stage.name), failed.status == "failed", failed.runKey == key,
            FileManager.default.fileExists(atPath: lake.runsDirectory + "/" + failed.id) {
             resuming = failed.id
         }

@@ -48,6 +48,8 @@ import Testing
             let bytes = try #require(FileManager.default.contents(atPath: w.dir.at(file)))
             #expect(bytes.range(of: Data("very-secret".utf8)) == nil, "\(file) holds a secret")
         }
+        #expect(try w.lake("cat", "\(id):stdout").stdout == "scored 3 words as \(id)\n")
+        #expect(try w.lake("cat", "\(id):stderr").stdout == "one batch failed\n")
         let stdout = try #require(run["stdout_object"] as? String)
         #expect(try w.lake("show", id).stdout.contains("stdout   \(stdout)"))
         let lineage = try w.lake("lineage", "runs/passX")
@@ -72,6 +74,15 @@ import Testing
         #expect(try w.lake("fsck").status == 0, "the stored object is intact")
         let out = try w.lake("cat", "models/m:model.bin")
         #expect(out.stdoutData.count == 2 << 20)
+    }
+
+    @Test func anOutputOfTheWrongKindIsRefusedBeforeTheCommandRuns() throws {
+        let w = try workspace()
+        let r = try w.lake(["exec", "--out", "o=step1/words:run", "--", "sh", "-c", "touch \(w.path)/ran"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("is of kind other, not run"))
+        #expect(!FileManager.default.fileExists(atPath: w.dir.at("ran")), "the command did not run")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: w.dir.at(".lake/runs"))) ?? []).isEmpty)
     }
 
     @Test func aFailedRunIsRecordedKeptAndResumedWithoutStartingOver() throws {
