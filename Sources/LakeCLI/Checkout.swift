@@ -16,10 +16,13 @@ struct Checkout: ParsableCommand {
     @Flag(help: "Hard-link large objects instead of copying them.")
     var link = false
 
+    @Flag(help: "Restore an archived snapshot whose objects gc dropped, then check it out.")
+    var restore = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let report = try global.openLake().checkout(target, into: dir, mode: link ? .link : .copy)
+        let report = try global.openLake().checkout(target, into: dir, mode: link ? .link : .copy, restore: restore)
         if global.json { return try Output.json(report) }
         if global.quiet { return }
         var how = ""

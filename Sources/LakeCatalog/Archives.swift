@@ -94,3 +94,36 @@ extension Catalog {
         }
     }
 }
+
+extension Catalog {
+    /// Snapshots gc must keep whole: ref targets, both ends of ref moves since `since`, every
+    /// version that is not archived, and the inputs of failed runs (they may be resumed).
+    public func liveSnapshots(movedSince since: String, keptRuns: [String]) throws -> Set<String> {
+        try read { db in
+            Set(try String.fetchAll(db, sql: """
+                SELECT snapshot_id FROM refs
+                UNION SELECT to_id FROM ref_log WHERE at >= ?1
+                UNION SELECT from_id FROM ref_log WHERE at >= ?1 AND from_id IS NOT NULL
+                UNION SELECT v.snapshot_id FROM versions v WHERE NOT EXISTS (SELECT 1 FROM archives a WHERE a.snapshot_id = v.snapshot_id)
+                UNION SELECT snapshot_id FROM run_inputs WHERE run_id IN (SELECT value FROM json_each(?2))
+                """, arguments: [since, String(decoding: try JSONEncoder.sorted.encode(keptRuns), as: UTF8.self)]))
+        }
+    }
+
+    /// The objects of these snapshots' files.
+    public func objects(of snapshots: Set<String>) throws -> Set<ObjectID> {
+        try read { db in
+            var out = Set<ObjectID>()
+            let rows = try String.fetchCursor(db, sql: """
+                SELECT DISTINCT object_id FROM snapshot_files WHERE snapshot_id IN (SELECT value FROM json_each(?))
+                """, arguments: [String(decoding: try JSONEncoder.sorted.encode(snapshots.sorted()), as: UTF8.self)])
+            while let id = try rows.next() { if let o = try? ObjectID(parsing: id) { out.insert(o) } }
+            return out
+        }
+    }
+
+    /// The objects that archived snapshots' files use, to say why gc drops one.
+    public func objectsOfArchivedSnapshots() throws -> Set<ObjectID> {
+        try objects(of: Set(try read { db in try String.fetchAll(db, sql: "SELECT snapshot_id FROM archives") }))
+    }
+}

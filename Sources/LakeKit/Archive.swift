@@ -21,6 +21,10 @@ extension Lake {
     /// `archives/index.jsonl` and records it in the catalog. A snapshot archived already is
     /// not written again. Returns the record and whether it was made now.
     public func archive(_ target: String, level: Int32 = 3) throws -> (record: ArchiveRecord, created: Bool) {
+        try inFlight { try archiveInFlight(target, level: level) }
+    }
+
+    private func archiveInFlight(_ target: String, level: Int32) throws -> (record: ArchiveRecord, created: Bool) {
         let (id, _) = try resolve(target)
         if let existing = try catalog.archives(of: id).first { return (existing, false) }
         let version = try versionFor(target, id)
@@ -58,6 +62,10 @@ extension Lake {
     /// Brings the snapshot's objects back from its newest archive that verifies, checking
     /// every entry against the manifest; nothing is kept from an archive that does not.
     public func restore(_ target: String) throws -> RestoreReport {
+        try inFlight { try restoreInFlight(target) }
+    }
+
+    private func restoreInFlight(_ target: String) throws -> RestoreReport {
         let (id, _) = try resolve(target)
         let archives = try catalog.archives(of: id)
         guard !archives.isEmpty else { throw ArchiveError.notArchived(target) }
@@ -76,6 +84,19 @@ extension Lake {
             }
         }
         throw failure!
+    }
+
+    /// Runs `body`; when it finds an object missing and the snapshot is archived (gc dropped
+    /// its objects), restores it and runs `body` again if `restore`, else says how to.
+    func whenArchived<T>(_ id: SnapshotID, target: String, restore: Bool, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch StoreError.missingObject(let object) {
+            guard let archive = try catalog.archives(of: id).first else { throw StoreError.missingObject(object) }
+            guard restore else { throw LakeError.archived(target, archive: archive.archive) }
+            _ = try self.restore(id.description)
+            return try body()
+        }
     }
 
     private func appendIndexLine(_ record: ArchiveRecord) throws {

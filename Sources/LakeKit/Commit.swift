@@ -33,26 +33,28 @@ extension Lake {
         if let kind, let existing = try catalog.datasetKind(dataset), existing != kind {
             throw CatalogError.kindMismatch(dataset: dataset.rawValue, existing: existing.rawValue, given: kind.rawValue)
         }
-        try store.prepareForWriting()
-        let statCache = StatCache(lakeDirectory: directory, root: root)
-        let oldCache = statCache.load()
-        let batch = ObjectBatch(store: store)
-        let skipping = FileIdentity(path: directory).map { Set([$0]) } ?? []
-        let ingest = try Snapshotter(store: store).snapshot(path: root, cache: oldCache, skipping: skipping, batch: batch,
-                                                             progress: progress)
-        try batch.store(ingest.manifest.encoded())
-        try store.sync()
-        let (record, move) = try writerLock.withLock {
-            let record = try catalog.recordCommit(dataset: dataset, kind: kind, manifest: ingest.manifest, rows: ingest.rows,
-                                                  message: message, sourcePath: root)
-            let move = try ref.flatMap {
-                try catalog.moveRef($0, to: ingest.manifest.id, expect: nil, action: "promote", actor: Actor.current,
-                                    message: message ?? "commit \(dataset)@\(record.version)")
+        return try inFlight {
+            try store.prepareForWriting()
+            let statCache = StatCache(lakeDirectory: directory, root: root)
+            let oldCache = statCache.load()
+            let batch = ObjectBatch(store: store)
+            let skipping = FileIdentity(path: directory).map { Set([$0]) } ?? []
+            let ingest = try Snapshotter(store: store).snapshot(path: root, cache: oldCache, skipping: skipping, batch: batch,
+                                                                 progress: progress)
+            try batch.store(ingest.manifest.encoded())
+            try store.sync()
+            let (record, move) = try writerLock.withLock {
+                let record = try catalog.recordCommit(dataset: dataset, kind: kind, manifest: ingest.manifest, rows: ingest.rows,
+                                                      message: message, sourcePath: root)
+                let move = try ref.flatMap {
+                    try catalog.moveRef($0, to: ingest.manifest.id, expect: nil, action: "promote", actor: Actor.current,
+                                        message: message ?? "commit \(dataset)@\(record.version)")
+                }
+                return (record, move)
             }
-            return (record, move)
+            if ingest.cache != oldCache { statCache.save(ingest.cache) }
+            return CommitResult(record: record, promoted: move, filesRead: ingest.filesRead, filesFromCache: ingest.filesFromCache,
+                                bytesRead: ingest.bytesRead, objectsWritten: ingest.objectsWritten)
         }
-        if ingest.cache != oldCache { statCache.save(ingest.cache) }
-        return CommitResult(record: record, promoted: move, filesRead: ingest.filesRead, filesFromCache: ingest.filesFromCache,
-                            bytesRead: ingest.bytesRead, objectsWritten: ingest.objectsWritten)
     }
 }

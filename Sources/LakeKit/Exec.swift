@@ -95,8 +95,14 @@ extension Lake {
     /// command in a fresh work directory; on success every output becomes a version with
     /// lineage to the inputs, on failure the run is recorded as failed and its directory kept.
     /// `resuming` continues a failed run in its kept directory instead of starting anew.
+    /// Holds the gc lock shared for the whole run, so gc never drops what it reads or writes.
     public func exec(_ plan: ExecPlan, resuming: String? = nil, reproduces: String? = nil, runKey: String? = nil,
                      streams: ExecStreams = .discard) throws -> ExecResult {
+        try inFlight { try execInFlight(plan, resuming: resuming, reproduces: reproduces, runKey: runKey, streams: streams) }
+    }
+
+    private func execInFlight(_ plan: ExecPlan, resuming: String?, reproduces: String?, runKey: String?,
+                              streams: ExecStreams) throws -> ExecResult {
         try plan.validate()
         // Whatever would refuse the outputs is asked before the command runs, not after.
         for o in plan.outputs {
@@ -127,7 +133,11 @@ extension Lake {
                 let mode: CheckoutMode = geteuid() == 0 ? .copy : .link
                 for input in resolved {
                     let into = dir + "/in/" + input.name
-                    _ = try Checkout.run(try manifest(input.snapshot), store: store, into: into, mode: mode)
+                    // An archived input whose objects gc dropped is restored from its archive.
+                    _ = try whenArchived(input.snapshot, target: input.snapshot.description, restore: true) {
+                        try? Self.removeTree(into)
+                        return try Checkout.run(try manifest(input.snapshot), store: store, into: into, mode: mode)
+                    }
                     try Self.makeReadOnly(into)
                     inputs.append(.init(name: input.name, snapshot: input.snapshot.description))
                 }

@@ -1,3 +1,4 @@
+import Foundation
 import LakeCatalog
 import LakeCore
 import LakeStore
@@ -42,9 +43,10 @@ extension Lake {
             namedBy[snapshot, default: []].append(from)
         }
         let snapshots = try catalog.allSnapshots().map(\.description)
+        var archivedOnly = 0
         for snapshot in Set(snapshots).union(namedBy.keys).sorted() {
             do {
-                _ = try checkSnapshot(snapshot, good: verification.good)
+                _ = try checkSnapshot(snapshot, good: verification.good, archivedOnly: &archivedOnly)
             } catch {
                 let users = namedBy[snapshot] ?? []
                 let named = users.isEmpty ? "" : " (used by \(users.prefix(3).joined(separator: ", "))\(users.count > 3 ? " and \(users.count - 3) more" : ""))"
@@ -55,6 +57,9 @@ extension Lake {
             problems.append(FsckProblem(area: "run", subject: run, problem: "its log object \(object) is missing or corrupt"))
         }
         var notes = [String]()
+        if archivedOnly > 0 {
+            notes.append("\(archivedOnly) archived snapshot(s) are kept only in their archives (gc dropped their objects); 'lake restore' brings them back")
+        }
         if journal.pending > 0 {
             notes.append("\(journal.pending) journal record(s) of an interrupted command are not in the catalog yet; the next write applies them")
         }
@@ -67,13 +72,24 @@ extension Lake {
 
     /// The manifest must be a good object that decodes, every file's object must be good, and the
     /// catalog's file rows must say what the manifest says.
-    private func checkSnapshot(_ text: String, good: Set<ObjectID>) throws -> Manifest {
+    /// An archived snapshot may lack objects that gc dropped, as long as its archive is there.
+    private func checkSnapshot(_ text: String, good: Set<ObjectID>, archivedOnly: inout Int) throws -> Manifest {
         let id = try SnapshotID(parsing: text)
         guard good.contains(id.object) else { throw FsckFailure("its manifest object is missing or corrupt") }
         let manifest = try self.manifest(id)
         let bad = manifest.entries.filter { !good.contains($0.object) }
+        let corrupt = try bad.filter { try store.contains($0.object) }
+        if let first = corrupt.first {
+            throw FsckFailure("\(corrupt.count) file(s) have corrupt objects, first '\(first.path)' (\(first.object))")
+        }
         if let first = bad.first {
-            throw FsckFailure("\(bad.count) file(s) have missing or corrupt objects, first '\(first.path)' (\(first.object))")
+            guard let archive = try catalog.archives(of: id).first else {
+                throw FsckFailure("\(bad.count) file(s) have missing objects, first '\(first.path)' (\(first.object))")
+            }
+            guard FileManager.default.fileExists(atPath: directory + "/" + archive.archive) else {
+                throw FsckFailure("gc dropped its objects and its archive \(archive.archive) is missing")
+            }
+            archivedOnly += 1
         }
         let rows = try catalog.files(of: id)
         let listed = rows.map { "\($0.path) \($0.mode) \($0.size) \($0.object)" }

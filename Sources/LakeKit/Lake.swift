@@ -14,7 +14,7 @@ public final class Lake {
     public let directory: String
     public let store: ObjectStore
     public let catalog: Catalog
-    let writerLock: WriterLock
+    let writerLock: LakeLock
 
     private init(directory: String) throws {
         self.directory = directory
@@ -23,7 +23,7 @@ public final class Lake {
         let catalogPath = directory + "/catalog.sqlite"
         guard FileManager.default.fileExists(atPath: catalogPath) else { throw LakeError.catalogMissing(catalogPath) }
         catalog = try Catalog(lakeDirectory: directory, store: store)
-        writerLock = WriterLock(lakeDir: directory)
+        writerLock = .writer(directory)
         // A writer that died between its journal append and its commit left a change that the
         // journal holds and the catalog does not: apply it now (when no writer is running and
         // the lake is writable), so every command sees the same lake.
@@ -93,9 +93,15 @@ public final class Lake {
     /// --rebuild-catalog`); works when the catalog is missing or damaged.
     public static func rebuildCatalog(_ directory: String) throws -> (datasets: Int, versions: Int, refMoves: Int) {
         try LakeFormat.check(directory)
-        return try WriterLock(lakeDir: directory).withLock {
+        return try LakeLock.writer(directory).withLock {
             try Catalog.rebuild(lakeDirectory: directory, store: ObjectStore(root: directory))
         }
+    }
+
+    /// Runs `body` as a command in flight: it holds the gc lock shared, so gc waits until the
+    /// objects it writes are catalogued.
+    func inFlight<T>(_ body: () throws -> T) throws -> T {
+        try LakeLock.gc(directory, shared: true).withLock(body)
     }
 
     /// The manifest of a snapshot, read from its (verified) object.

@@ -16,6 +16,7 @@ public enum LakeError: LakeFailure {
     case invalidPlan(String)
     case notResumable(String, reason: String)
     case runNotFound(String)
+    case archived(String, archive: String)
 
     public var category: ErrorCategory {
         switch self {
@@ -24,7 +25,7 @@ public enum LakeError: LakeFailure {
         case .newerFormat, .unreadableFormat: return .failure
         case .lockTimeout: return .conflict
         case .ambiguousTarget, .invalidTarget, .isADirectory, .invalidPlan: return .usage
-        case .notResumable, .runNotFound: return .notFound
+        case .notResumable, .runNotFound, .archived: return .notFound
         }
     }
 
@@ -50,6 +51,8 @@ public enum LakeError: LakeFailure {
             return "'\(path)' is a directory in snapshot \(snapshot), not a file; 'lake show \(snapshot)' lists its files"
         case .invalidPlan(let problem):
             return "cannot run: \(problem)"
+        case .archived(let target, let archive):
+            return "'\(target)' is archived in \(archive) and gc dropped its objects; run 'lake restore \(target)' or add --restore"
         case .runNotFound(let id):
             return "no run '\(id)'; 'lake runs' lists the runs"
         case .notResumable(let id, let reason):

@@ -37,7 +37,7 @@ extension Lake {
 
     /// Streams the bytes of `TARGET:PATH`, verified against the object's name before the first
     /// byte is handed on. A symbolic link yields its target text.
-    public func cat(_ spec: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    public func cat(_ spec: String, restore: Bool = false, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let (target, path) = try Self.splitCatSpec(spec)
         if target.hasPrefix("run-") { return try catRunLog(target, path, body) }
         let (id, _) = try resolve(target)
@@ -48,7 +48,7 @@ extension Lake {
             }
             throw LakeError.pathNotInSnapshot(path: path, snapshot: id.short)
         }
-        try store.readVerifiedFirst(entry.object, body)
+        try whenArchived(id, target: target, restore: restore) { try store.readVerifiedFirst(entry.object, body) }
     }
 
     /// `RUN:stdout` and `RUN:stderr`: a run's kept output.

@@ -41,7 +41,7 @@ import Testing
         let w = try CLIWorkspace()
         w.makeRun("r", rows: 1)
         #expect(try w.lake("commit", "r", "--dataset", "d").status == 0)
-        let r = try WriterLock(lakeDir: w.dir.at(".lake")).withLock {
+        let r = try LakeLock.writer(w.dir.at(".lake")).withLock {
             try w.lake("promote", "x", "d", environment: ["LAKE_LOCK_TIMEOUT": "0.5"])
         }
         #expect(r.status == 5)

@@ -1,0 +1,38 @@
+import ArgumentParser
+import LakeKit
+import LakeRetention
+
+struct GC: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gc",
+        abstract: "Drop objects nothing live uses: only archived versions' objects and leftovers of interrupted commands go.",
+        discussion: """
+            Live: ref targets, both ends of ref moves inside the grace window, every version that is \
+            not archived, inputs of kept failed runs, all manifests, run logs and code, and every \
+            object younger than the grace. Packs mostly dead are rewritten (the new pack is durable \
+            before the old one goes). gc waits for commands in flight (commit, exec, archive, restore).
+            """)
+
+    @Flag(help: "List what would be dropped and why; drop nothing.")
+    var dryRun = false
+
+    @Option(help: ArgumentHelp("Keep objects younger than this and ref moves inside it: 90m, 36h, 7d, 2w.", valueName: "DURATION"))
+    var grace = "7d"
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if Policy.seconds(grace) == nil { throw ValidationError("--grace takes a duration such as 90m, 36h, 7d or 2w, not '\(grace)'") }
+    }
+
+    func run() throws {
+        let report = try global.openLake().gc(grace: Double(Policy.seconds(grace)!), dryRun: dryRun)
+        if global.json { return try Output.json(report) }
+        if global.quiet { return }
+        if dryRun {
+            Output.table(["OBJECT", "SIZE", "WHY", "WHERE"], report.dropped.map { [Output.short($0.object), "\($0.bytes)", $0.why, $0.location] })
+        }
+        Output.line("\(dryRun ? "would drop" : "dropped") \(Output.count(report.dropped.count, "object")) (\(Output.bytes(report.bytesFreed))); "
+            + "\(report.liveObjects) live; \(Output.count(report.packsRewritten, "pack")) rewritten, \(report.packsDeleted) deleted")
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import LakeCatalog
+import LakeCore
+import LakeStore
+
+/// What `lake gc` dropped (or, with --dry-run, would drop).
+public struct GCReport: Codable, Sendable, Equatable {
+    public struct Dropped: Codable, Sendable, Equatable {
+        public var object: String
+        public var bytes: UInt64
+        public var location: String
+        /// `only in archived snapshots` or `named by no snapshot or run`.
+        public var why: String
+    }
+
+    public var dryRun: Bool
+    public var liveObjects: Int
+    public var dropped: [Dropped]
+    public var bytesFreed: UInt64
+    public var packsDeleted: Int
+    public var packsRewritten: Int
+}
+
+extension Lake {
+    /// Drops objects nothing live uses (invariant 4). Live: every object of a ref target, of
+    /// both ends of a ref move inside the grace window, of every version that is not archived,
+    /// of the inputs of kept failed runs; every manifest; every run's logs and code; and every
+    /// object file younger than the grace. Packs whose live part falls below `rewriteBelow`
+    /// are rewritten: the new pack is made durable before the old one goes, so a live object
+    /// always exists somewhere. Holds the gc lock exclusively: commands in flight finish first.
+    public func gc(grace: TimeInterval, dryRun: Bool, rewriteBelow: Double = 0.5, now: Date = Date()) throws -> GCReport {
+        try LakeLock.gc(directory, shared: false).withLock {
+            let keptRuns = ((try? FileManager.default.contentsOfDirectory(atPath: runsDirectory)) ?? []).filter { $0.hasPrefix("run-") }
+            let live = try catalog.liveSnapshots(movedSince: Timestamp.string(now.addingTimeInterval(-grace)), keptRuns: keptRuns)
+            var keep = try catalog.objects(of: live)
+            for s in try catalog.allSnapshots() { keep.insert(s.object) }
+            for (object, _) in try catalog.runObjects() { if let id = try? ObjectID(parsing: object) { keep.insert(id) } }
+            let archived = try catalog.objectsOfArchivedSnapshots()
+            let cutoff = now.addingTimeInterval(-grace).timeIntervalSince1970
+            func young(_ path: String) -> Bool {
+                var st = stat()
+                return lstat(path, &st) != 0 || Double(st.st_mtim.tv_sec) >= cutoff
+            }
+            func why(_ id: ObjectID) -> String { archived.contains(id) ? "only in archived snapshots" : "named by no snapshot or run" }
+            var report = GCReport(dryRun: dryRun, liveObjects: keep.count, dropped: [], bytesFreed: 0, packsDeleted: 0, packsRewritten: 0)
+            for (id, path) in try store.looseObjects() {
+                guard let id, !keep.contains(id), !young(path) else { continue }
+                var st = stat()
+                lstat(path, &st)
+                report.dropped.append(.init(object: id.description, bytes: UInt64(st.st_size), location: path, why: why(id)))
+                report.bytesFreed += UInt64(st.st_size)
+                if !dryRun { unlink(path) }
+            }
+            var byPack = [String: [(ObjectID, ObjectLocation)]]()
+            for (id, location) in try store.packedObjects() {
+                if case .packed(let path, _, _) = location { byPack[path, default: []].append((id, location)) }
+            }
+            for (pack, entries) in byPack.sorted(by: { $0.key < $1.key }) where !young(pack) {
+                let dead = entries.filter { !keep.contains($0.0) }
+                guard !dead.isEmpty else { continue }
+                let liveEntries = entries.filter { keep.contains($0.0) }
+                guard liveEntries.isEmpty || Double(liveEntries.count) / Double(entries.count) < rewriteBelow else { continue }
+                for (id, location) in dead {
+                    guard case .packed(_, _, let length) = location else { continue }
+                    report.dropped.append(.init(object: id.description, bytes: length, location: pack, why: why(id)))
+                    report.bytesFreed += length
+                }
+                if dryRun { continue }
+                if !liveEntries.isEmpty {
+                    // The live objects go to a new pack, durable before the old one is removed.
+                    let writer = ObjectBatch(store: store).packWriter()
+                    for (id, location) in liveEntries {
+                        var bytes = [UInt8]()
+                        let actual = try store.read(at: location) { bytes.append(contentsOf: $0) }
+                        guard actual == id else { throw StoreError.corruptObject(id, actual: actual, location: pack) }
+                        try bytes.withUnsafeBytes { try writer.append(id, $0) }
+                    }
+                    try writer.finish()
+                    try store.sync()
+                    report.packsRewritten += 1
+                } else {
+                    report.packsDeleted += 1
+                }
+                guard unlink(pack) == 0 else { throw SystemError("remove", path: pack) }
+            }
+            if !dryRun { try store.sync() }
+            return report
+        }
+    }
+}

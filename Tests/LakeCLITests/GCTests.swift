@@ -1,0 +1,104 @@
+import Foundation
+import LakeTestSupport
+import Testing
+
+@Suite struct GCTests {
+    /// Three versions with a large and a small file each; the first two archived by a policy.
+    func archivedLake() throws -> CLIWorkspace {
+        let w = try CLIWorkspace()
+        var random = SeededBytes(seed: 21)
+        for i in 1 ... 3 {
+            w.dir.write("p\(i)/rows.csv", "id\n\(i)\n")
+            w.dir.write("p\(i)/big.bin", random.next(2 << 20))
+            #expect(try w.lake("commit", "p\(i)", "--dataset", "runs/passX").status == 0)
+        }
+        w.dir.write("policy.yaml", "version: 1\nrules:\n  - datasets: \"runs/*\"\n    keep_last: 1\n")
+        #expect(try w.lake("retention", "apply", "--policy", "policy.yaml").status == 0)
+        return w
+    }
+
+    @Test func gcDropsOnlyArchivedAndUnreferencedObjectsAndRestoreBringsThemBack() throws {
+        let w = try archivedLake()
+        let dry = try #require(LakeCLI.json(try w.lake("--json", "gc", "--dry-run", "--grace", "0s")) as? [String: Any])
+        let wouldDrop = try #require(dry["dropped"] as? [[String: Any]])
+        #expect(wouldDrop.count == 4, "two files of each archived version")
+        #expect(wouldDrop.allSatisfy { $0["why"] as? String == "only in archived snapshots" })
+        #expect(try w.lake("cat", "runs/passX@1:big.bin").stdoutData.count == 2 << 20, "a dry run drops nothing")
+        #expect(try w.lake("gc").stdout.contains("dropped 0 objects"), "the default grace keeps today's objects")
+        let gc = try w.lake("gc", "--grace", "0s")
+        #expect(gc.status == 0, "\(gc.stderr)")
+        #expect(gc.stdout.contains("dropped 4 objects"))
+        #expect(try w.lake("cat", "runs/passX@3:big.bin").stdoutData == FileManager.default.contents(atPath: w.dir.at("p3/big.bin")), "live versions are whole")
+        let fsck = try w.lake("fsck")
+        #expect(fsck.status == 0, "\(fsck.stdout)")
+        #expect(fsck.stdout.contains("2 archived snapshot(s) are kept only in their archives"))
+        let refused = try w.lake("cat", "runs/passX@1:big.bin")
+        #expect(refused.status == 4)
+        #expect(refused.stderr.contains("is archived in archives/") && refused.stderr.contains("--restore"))
+        let out = try w.lake("checkout", "runs/passX@2", "two", "--restore")
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(FileManager.default.contentsEqual(atPath: w.dir.at("two/big.bin"), andPath: w.dir.at("p2/big.bin")))
+        #expect(try w.lake("cat", "runs/passX@1:rows.csv", "--restore").stdout == "id\n1\n")
+        #expect(try w.lake("fsck").stdout.contains("no problems"))
+    }
+
+    @Test func mostlyDeadPacksAreRewrittenAndLiveObjectsSurvive() throws {
+        let w = try CLIWorkspace()
+        for i in 1 ... 20 { w.dir.write("old/f\(i).txt", "old \(i)\n") }
+        w.dir.write("old/keep.txt", "kept by the new version\n")
+        #expect(try w.lake("commit", "old", "--dataset", "d").status == 0)
+        w.dir.write("new/keep.txt", "kept by the new version\n")
+        #expect(try w.lake("commit", "new", "--dataset", "d").status == 0)
+        w.dir.write("policy.yaml", "version: 1\nrules:\n  - datasets: \"*\"\n    keep_last: 1\n")
+        #expect(try w.lake("retention", "apply", "--policy", "policy.yaml").status == 0)
+        let gc = try #require(LakeCLI.json(try w.lake("--json", "gc", "--grace", "0s")) as? [String: Any])
+        #expect((gc["packs_rewritten"] as? Int ?? 0) >= 1, "\(gc)")
+        #expect((gc["dropped"] as? [Any])?.count == 20)
+        #expect(try w.lake("cat", "d:keep.txt").stdout == "kept by the new version\n")
+        #expect(try w.lake("fsck").status == 0)
+    }
+
+    /// Commits and gc at the same time: a commit in flight never loses an object to gc.
+    @Test func commitsRunningDuringGcLoseNothing() throws {
+        let w = try CLIWorkspace()
+        var random = SeededBytes(seed: 5)
+        for i in 0 ..< 8 {
+            for j in 0 ..< 200 { w.dir.write("t\(i)/f\(j).jsonl", "{\"i\":\(i),\"j\":\(j)}\n") }
+            w.dir.write("t\(i)/big.bin", random.next(1 << 21))
+        }
+        let commits = try (0 ..< 8).map { try LakeCLI.start(["commit", "t\($0)", "--dataset", "d\($0)"], cwd: w.path) }
+        var gcs = [LakeCLI.Result]()
+        for _ in 0 ..< 4 { gcs.append(try w.lake("gc", "--grace", "0s")) }
+        let results = commits.map { $0.wait() }
+        #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.stderr))")
+        #expect(gcs.allSatisfy { $0.status == 0 }, "\(gcs.map(\.stderr))")
+        #expect(try w.lake("gc", "--grace", "0s").stdout.contains("dropped 0 objects"), "nothing live is garbage")
+        #expect(try w.lake("fsck").status == 0)
+        for i in 0 ..< 8 {
+            #expect(try w.lake("cat", "d\(i):f199.jsonl").stdout == "{\"i\":\(i),\"j\":199}\n")
+        }
+    }
+
+    @Test func aReproductionRestoresArchivedInputsByItself() throws {
+        let w = try CLIWorkspace()
+        w.dir.write("raw/words.csv", "id\n1\n2\n")
+        #expect(try w.lake("commit", "raw", "--dataset", "source/words").status == 0)
+        #expect(try w.lake(["exec", "--in", "w=source/words", "--out", "o=runs/count", "--", "sh", "-c", "wc -l < $LAKE_IN_w/words.csv > $LAKE_OUT_o/n.txt"]).status == 0)
+        w.dir.write("raw/words.csv", "id\n1\n2\n3\n")
+        #expect(try w.lake("commit", "raw", "--dataset", "source/words").status == 0)
+        w.dir.write("policy.yaml", "version: 1\nrules:\n  - datasets: \"source/*\"\n    keep_last: 1\n  - datasets: \"*\"\n    keep_last: 5\n")
+        let plan = try w.lake("retention", "apply", "--policy", "policy.yaml")
+        #expect(plan.stdout.contains("archive   source/words@1") || plan.stdout.contains("archived archives/"), "\(plan.stdout)")
+        #expect(try w.lake("gc", "--grace", "0s").status == 0)
+        let again = try w.lake("reproduce", "runs/count")
+        #expect(again.status == 0, "\(again.stdout) \(again.stderr)")
+        #expect(again.stdout.contains("identical"))
+    }
+
+    @Test func badGcInputIsRefused() throws {
+        let w = try CLIWorkspace()
+        let r = try w.lake("gc", "--grace", "soon")
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--grace takes a duration"))
+    }
+}
