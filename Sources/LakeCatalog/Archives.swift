@@ -43,10 +43,11 @@ extension Catalog {
                              a.createdAt, a.archivedAt])
     }
 
-    /// The archives holding a snapshot, newest first.
-    public func archives(of snapshot: SnapshotID) throws -> [ArchiveRecord] {
+    /// The archives holding a snapshot (all archives when nil), newest first.
+    public func archives(of snapshot: SnapshotID?) throws -> [ArchiveRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM archives WHERE snapshot_id = ? ORDER BY archived_at DESC", arguments: [snapshot.description]).map {
+            try Row.fetchAll(db, sql: "SELECT * FROM archives WHERE ?1 IS NULL OR snapshot_id = ?1 ORDER BY archived_at DESC",
+                             arguments: [snapshot?.description]).map {
                 ArchiveRecord(archive: $0["path"], archiveSha256: $0["archive_sha256"], dataset: $0["dataset"], version: $0["version"],
                               snapshot: $0["snapshot_id"], originalName: $0["original_name"], files: $0["files"], bytes: $0["bytes"],
                               rows: $0["rows"], createdAt: $0["created_at"], archivedAt: $0["archived_at"])

@@ -56,6 +56,7 @@ extension Lake {
         for (object, run) in try catalog.runObjects() where !verification.good.contains(try ObjectID(parsing: object)) {
             problems.append(FsckProblem(area: "run", subject: run, problem: "its log object \(object) is missing or corrupt"))
         }
+        problems += try checkArchiveIndex()
         var notes = [String]()
         if archivedOnly > 0 {
             notes.append("\(archivedOnly) archived snapshot(s) are kept only in their archives (gc dropped their objects); 'lake restore' brings them back")
@@ -98,6 +99,36 @@ extension Lake {
             throw FsckFailure("the catalog's file list differs from the manifest (\(listed.count) rows, \(truth.count) entries)")
         }
         return manifest
+    }
+}
+
+extension Lake {
+    /// Every line of archives/index.jsonl must read as an archive record, and every archive
+    /// the catalog knows must have its line and its file.
+    func checkArchiveIndex() throws -> [FsckProblem] {
+        let known = try catalog.archives(of: nil)
+        var problems = [FsckProblem]()
+        var listed = Set<String>()
+        if let text = try? String(contentsOfFile: archiveIndexPath, encoding: .utf8) {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+                do {
+                    listed.insert(try decoder.decode(ArchiveRecord.self, from: Data(line.utf8)).archive)
+                } catch {
+                    problems.append(FsckProblem(area: "archive", subject: "archives/index.jsonl", problem: "line \(n + 1) is malformed: \(error)"))
+                }
+            }
+        }
+        for a in known {
+            if !listed.contains(a.archive) {
+                problems.append(FsckProblem(area: "archive", subject: a.archive, problem: "the catalog knows it but archives/index.jsonl has no line for it"))
+            }
+            if !FileManager.default.fileExists(atPath: directory + "/" + a.archive) {
+                problems.append(FsckProblem(area: "archive", subject: a.archive, problem: "the archive file is missing"))
+            }
+        }
+        return problems
     }
 }
 

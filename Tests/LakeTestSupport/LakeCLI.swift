@@ -10,9 +10,11 @@ public enum LakeCLI {
 
     public struct Result {
         public var status: Int32
-        public var stdout: String
-        public var stderr: String
         public var stdoutData: Data
+        public var stderrData: Data
+        /// Decoded when asked: decoding megabytes of binary output is slow in debug builds.
+        public var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
+        public var stderr: String { String(decoding: stderrData, as: UTF8.self) }
     }
 
     /// Runs `lake args…` in `cwd` and waits for it.
@@ -45,8 +47,7 @@ public enum LakeCLI {
         public func wait() -> Result {
             process.waitUntilExit()
             group.wait()
-            return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                          stderr: String(decoding: errData, as: UTF8.self), stdoutData: outData)
+            return Result(status: process.terminationStatus, stdoutData: outData, stderrData: errData)
         }
 
         public func kill() { Foundation.kill(process.processIdentifier, SIGKILL) }

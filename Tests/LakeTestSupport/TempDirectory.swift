@@ -57,14 +57,13 @@ public struct SeededBytes {
 
     public init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
 
+    /// `count` bytes, made eight at a time (tests build megabytes of them in debug builds).
     public mutating func next(_ count: Int) -> Data {
-        var out = Data(count: count)
-        out.withUnsafeMutableBytes { (p: UnsafeMutableRawBufferPointer) in
-            for i in 0 ..< count {
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                p[i] = UInt8(truncatingIfNeeded: state >> 33)
-            }
+        var words = [UInt64](repeating: 0, count: (count + 7) / 8)
+        for i in words.indices {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            words[i] = state ^ (state >> 29)
         }
-        return out
+        return words.withUnsafeBytes { Data($0.prefix(count)) }
     }
 }
