@@ -1,4 +1,5 @@
 import ArgumentParser
+import LakeCatalog
 import LakeKit
 
 struct Archive: ParsableCommand {
@@ -21,12 +22,15 @@ struct Archive: ParsableCommand {
 
     func run() throws {
         let lake = try global.openLake()
-        let results = try targets.map { try lake.archive($0, level: level) }
-        if global.json { return try Output.json(results.map(\.record)) }
-        if global.quiet { return }
-        for (record, created) in results {
-            Output.line("\(record.dataset)@\(record.version) \(created ? "archived to" : "is already in") \(record.archive) (\(Output.count(record.files, "file")), \(Output.bytes(record.bytes)))")
+        var records = [ArchiveRecord]()
+        for target in targets {
+            let (record, created) = try lake.archive(target, level: level)
+            records.append(record)
+            if !global.json && !global.quiet {
+                Output.line("\(record.dataset)@\(record.version) \(created ? "archived to" : "is already in") \(record.archive) (\(Output.count(record.files, "file")), \(Output.bytes(record.bytes)))")
+            }
         }
+        if global.json { try Output.json(records) }
     }
 }
 

@@ -29,10 +29,11 @@ struct GC: ParsableCommand {
         let report = try global.openLake().gc(grace: Double(Policy.seconds(grace)!), dryRun: dryRun)
         if global.json { return try Output.json(report) }
         if global.quiet { return }
-        if dryRun {
+        if dryRun, !report.dropped.isEmpty {
             Output.table(["OBJECT", "SIZE", "WHY", "WHERE"], report.dropped.map { [Output.short($0.object), "\($0.bytes)", $0.why, $0.location] })
         }
         Output.line("\(dryRun ? "would drop" : "dropped") \(Output.count(report.dropped.count, "object")) (\(Output.bytes(report.bytesFreed))); "
-            + "\(report.liveObjects) live; \(Output.count(report.packsRewritten, "pack")) rewritten, \(report.packsDeleted) deleted")
+            + "\(report.liveObjects) live; \(Output.count(report.packsRewritten, "pack")) \(dryRun ? "to rewrite" : "rewritten"), "
+            + "\(report.packsDeleted) \(dryRun ? "to delete" : "deleted")")
     }
 }

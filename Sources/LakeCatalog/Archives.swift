@@ -64,7 +64,7 @@ extension Catalog {
         try read { db in
             let versions = try Row.fetchAll(db, sql: """
                 SELECT d.name, v.version, v.snapshot_id, v.created_at, s.bytes,
-                       EXISTS (SELECT 1 FROM archives a WHERE a.snapshot_id = v.snapshot_id) AS archived
+                       EXISTS (SELECT 1 FROM archives a WHERE a.dataset = d.name AND a.version = v.version) AS archived
                 FROM versions v JOIN datasets d ON d.id = v.dataset_id JOIN snapshots s ON s.id = v.snapshot_id
                 """).map { (dataset: $0[0] as String, version: $0[1] as Int, snapshot: $0[2] as String, createdAt: $0[3] as String,
                             bytes: $0[4] as Int64, archived: $0[5] as Bool) }
@@ -98,14 +98,16 @@ extension Catalog {
 
 extension Catalog {
     /// Snapshots gc must keep whole: ref targets, both ends of ref moves since `since`, every
-    /// version that is not archived, and the inputs of failed runs (they may be resumed).
+    /// version that is not archived (a snapshot held by an archived and a live version stays),
+    /// and the inputs of failed runs (they may be resumed).
     public func liveSnapshots(movedSince since: String, keptRuns: [String]) throws -> Set<String> {
         try read { db in
             Set(try String.fetchAll(db, sql: """
                 SELECT snapshot_id FROM refs
                 UNION SELECT to_id FROM ref_log WHERE at >= ?1
                 UNION SELECT from_id FROM ref_log WHERE at >= ?1 AND from_id IS NOT NULL
-                UNION SELECT v.snapshot_id FROM versions v WHERE NOT EXISTS (SELECT 1 FROM archives a WHERE a.snapshot_id = v.snapshot_id)
+                UNION SELECT v.snapshot_id FROM versions v JOIN datasets d ON d.id = v.dataset_id
+                      WHERE NOT EXISTS (SELECT 1 FROM archives a WHERE a.dataset = d.name AND a.version = v.version)
                 UNION SELECT snapshot_id FROM run_inputs WHERE run_id IN (SELECT value FROM json_each(?2))
                 """, arguments: [since, String(decoding: try JSONEncoder.sorted.encode(keptRuns), as: UTF8.self)]))
         }

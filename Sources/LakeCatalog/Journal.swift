@@ -78,7 +78,8 @@ public struct Journal: Sendable {
         self.path = path
     }
 
-    static func encoder() -> JSONEncoder {
+    /// Sorted keys, snake case, unescaped slashes: how journal and index lines are written.
+    public static func encoder() -> JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         e.keyEncodingStrategy = .convertToSnakeCase
@@ -88,7 +89,14 @@ public struct Journal: Sendable {
     /// Appends one record and syncs it; returns the journal's size after it. A torn last line
     /// left by a crash is cut off first, so it never glues onto the new record.
     func append(_ record: JournalRecord) throws -> Int64 {
-        var line = try Self.encoder().encode(record)
+        try Self.appendLine(Self.encoder().encode(record), to: path)
+    }
+
+    /// Appends `json` and a newline to an append-only JSON-lines file (the journal, the archive
+    /// index) and syncs it; a torn last line left by a crash is cut off first. Returns the
+    /// file's length after it.
+    public static func appendLine(_ json: Data, to path: String) throws -> Int64 {
+        var line = json
         line.append(0x0A)
         let created = access(path, F_OK) != 0
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -96,7 +104,7 @@ public struct Journal: Sendable {
         defer { close(fd) }
         // A new journal's name must be as durable as its first record.
         if created { try Self.syncDirectory((path as NSString).deletingLastPathComponent) }
-        let end = try completeLength(fd)
+        let end = try completeLength(fd, path: path)
         guard ftruncate(fd, off_t(end)) == 0 else { throw SystemError("truncate", path: path) }
         let written = line.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(end)) }
         guard written == line.count else { throw SystemError("write", path: path) }
@@ -118,7 +126,7 @@ public struct Journal: Sendable {
     }
 
     /// The length up to and including the last newline.
-    private func completeLength(_ fd: Int32) throws -> Int64 {
+    private static func completeLength(_ fd: Int32, path: String) throws -> Int64 {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw SystemError("stat", path: path) }
         var end = Int64(st.st_size)
@@ -167,6 +175,6 @@ public struct Journal: Sendable {
             throw SystemError("open", path: path)
         }
         defer { close(fd) }
-        return try completeLength(fd)
+        return try Self.completeLength(fd, path: path)
     }
 }

@@ -26,17 +26,34 @@ extension Lake {
 
     private func archiveInFlight(_ target: String, level: Int32) throws -> (record: ArchiveRecord, created: Bool) {
         let (id, _) = try resolve(target)
-        if let existing = try catalog.archives(of: id).first { return (existing, false) }
         let version = try versionFor(target, id)
+        let existing = try catalog.archives(of: id)
+        if let mine = existing.first(where: { $0.dataset == version.dataset && $0.version == version.version }) { return (mine, false) }
         let manifest = try manifest(id)
         let now = Date()
+        let rows = try catalog.files(of: id).compactMap(\.rows)
+        func record(_ archive: String, _ sha256: String, _ rootName: String) -> ArchiveRecord {
+            ArchiveRecord(archive: archive, archiveSha256: sha256, dataset: version.dataset, version: version.version,
+                          snapshot: id.description, originalName: rootName, files: manifest.entries.count,
+                          bytes: Int64(manifest.totalBytes), rows: rows.isEmpty ? nil : rows.reduce(0, +),
+                          createdAt: version.createdAt, archivedAt: Timestamp.string(now))
+        }
+        // Another version holding this snapshot is archived already: this one shares the file.
+        if let shared = existing.first {
+            let made = record(shared.archive, shared.archiveSha256, shared.originalName)
+            try writerLock.withLock {
+                try appendIndexLine(made)
+                try catalog.recordArchive(made)
+            }
+            return (made, true)
+        }
         var day = time_t(now.timeIntervalSince1970)
         var parts = tm()
         gmtime_r(&day, &parts)
         let relative = String(format: "archives/%04d%02d%02d/", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday)
             + "\(version.dataset)@\(version.version)-\(id.short).tar.zst"
         let path = directory + "/" + relative
-        let rootName = Self.originalName(version)
+        let rootName = Self.originalName(version, manifest)
         let mtime = Int64(Timestamp.date(version.createdAt)?.timeIntervalSince1970 ?? 0)
         try store.prepareForWriting()
         let written = try SnapshotArchive.write(manifest, store: store, rootName: rootName, to: path, mtime: mtime, level: level)
@@ -46,17 +63,13 @@ extension Lake {
             unlink(path)
             throw error
         }
-        let rows = try catalog.files(of: id).compactMap(\.rows)
-        let record = ArchiveRecord(archive: relative, archiveSha256: written.sha256, dataset: version.dataset, version: version.version,
-                                   snapshot: id.description, originalName: rootName, files: manifest.entries.count,
-                                   bytes: Int64(manifest.totalBytes), rows: rows.isEmpty ? nil : rows.reduce(0, +),
-                                   createdAt: version.createdAt, archivedAt: Timestamp.string(now))
+        let made = record(relative, written.sha256, rootName)
         try store.sync()
         try writerLock.withLock {
-            try appendIndexLine(record)
-            try catalog.recordArchive(record)
+            try appendIndexLine(made)
+            try catalog.recordArchive(made)
         }
-        return (record, true)
+        return (made, true)
     }
 
     /// Brings the snapshot's objects back from its newest archive that verifies, checking
@@ -75,7 +88,12 @@ extension Lake {
         for record in archives {
             let batch = ObjectBatch(store: store)
             do {
+                let actual = try SnapshotArchive.sha256(of: directory + "/" + record.archive)
+                guard actual == record.archiveSha256 else {
+                    throw ArchiveError.corrupt(path: record.archive, entry: nil, problem: "the file hashes to \(actual), not the \(record.archiveSha256) its index line records")
+                }
                 try SnapshotArchive.verify(directory + "/" + record.archive, manifest: manifest, rootName: record.originalName, restoringInto: batch)
+                try batch.finish()
                 try store.sync()
                 return RestoreReport(snapshot: id.description, archive: record.archive, files: manifest.entries.count,
                                      objectsWritten: batch.claimedCount)
@@ -94,23 +112,18 @@ extension Lake {
         } catch StoreError.missingObject(let object) {
             guard let archive = try catalog.archives(of: id).first else { throw StoreError.missingObject(object) }
             guard restore else { throw LakeError.archived(target, archive: archive.archive) }
-            _ = try self.restore(id.description)
-            return try body()
+            // Restored and read under one hold of the gc lock, so gc cannot drop them between.
+            return try inFlight {
+                _ = try restoreInFlight(id.description)
+                return try body()
+            }
         }
     }
 
+    /// Appended like a journal record: a torn last line is cut off first, the line is synced.
     private func appendIndexLine(_ record: ArchiveRecord) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        var line = try encoder.encode(record)
-        line.append(0x0A)
-        let fd = Glibc.open(archiveIndexPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw SystemError("open", path: archiveIndexPath) }
-        defer { close(fd) }
-        guard line.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == line.count, fdatasync(fd) == 0 else {
-            throw SystemError("write", path: archiveIndexPath)
-        }
+        try FileManager.default.createDirectory(atPath: directory + "/archives", withIntermediateDirectories: true)
+        _ = try Journal.appendLine(Journal.encoder().encode(record), to: archiveIndexPath)
     }
 
     /// The version an archive is named after: the one the target names, else the first that
@@ -125,10 +138,12 @@ extension Lake {
         return first
     }
 
-    /// The directory name the files had: the committed directory's, else the dataset's last part.
-    static func originalName(_ v: VersionRecord) -> String {
-        let name = (v.sourcePath.map { ($0 as NSString).lastPathComponent } ?? "").isEmpty
-            ? String(v.dataset.split(separator: "/").last ?? "snapshot") : (v.sourcePath! as NSString).lastPathComponent
-        return Manifest.isSafePath(name) && !name.contains("/") ? name : "snapshot"
+    /// The directory name the files had: the committed directory's; for a committed single
+    /// file, or a run's output, the dataset's last part.
+    static func originalName(_ v: VersionRecord, _ manifest: Manifest) -> String {
+        let base = v.sourcePath.map { ($0 as NSString).lastPathComponent } ?? ""
+        let singleFile = manifest.entries.count == 1 && manifest.entries[0].path == base
+        let name = base.isEmpty || singleFile ? String(v.dataset.split(separator: "/").last ?? "snapshot") : base
+        return Manifest.isSafePath(name) ? name : "snapshot"
     }
 }

@@ -42,6 +42,7 @@ extension Lake {
             let ingest = try Snapshotter(store: store).snapshot(path: root, cache: oldCache, skipping: skipping, batch: batch,
                                                                  progress: progress)
             try batch.store(ingest.manifest.encoded())
+            try batch.finish()
             try store.sync()
             let (record, move) = try writerLock.withLock {
                 let record = try catalog.recordCommit(dataset: dataset, kind: kind, manifest: ingest.manifest, rows: ingest.rows,

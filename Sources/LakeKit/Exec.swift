@@ -214,6 +214,7 @@ extension Lake {
                 run.outputs.append(.init(name: o.name, dataset: o.dataset, kind: o.kind, snapshot: ingest.manifest.id.description))
             }
         }
+        try batch.finish()
         try store.sync()
         let recorded = try writerLock.withLock { try catalog.recordRun(run, outputs: contents) }
         if exit.status == 0 {

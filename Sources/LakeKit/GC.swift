@@ -65,6 +65,7 @@ extension Lake {
                     report.dropped.append(.init(object: id.description, bytes: length, location: pack, why: why(id)))
                     report.bytesFreed += length
                 }
+                if liveEntries.isEmpty { report.packsDeleted += 1 } else { report.packsRewritten += 1 }
                 if dryRun { continue }
                 if !liveEntries.isEmpty {
                     // The live objects go to a new pack, durable before the old one is removed.
@@ -77,9 +78,6 @@ extension Lake {
                     }
                     try writer.finish()
                     try store.sync()
-                    report.packsRewritten += 1
-                } else {
-                    report.packsDeleted += 1
                 }
                 guard unlink(pack) == 0 else { throw SystemError("remove", path: pack) }
             }

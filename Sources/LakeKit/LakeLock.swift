@@ -49,8 +49,8 @@ public struct LakeLock {
             guard errno == EWOULDBLOCK || errno == EINTR else { throw SystemError("lock", path: path) }
             if Date() >= deadline {
                 let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-                throw LakeError.lockTimeout(path: path, seconds: timeout,
-                                            holder: holder.flatMap { $0.isEmpty ? nil : $0 } ?? "commands in flight (they hold it shared)")
+                let unnamed = shared || !path.hasSuffix("gc.lock") ? "a process that did not say who it is" : "commands in flight (they hold it shared)"
+                throw LakeError.lockTimeout(path: path, seconds: timeout, holder: holder.flatMap { $0.isEmpty ? nil : $0 } ?? unnamed)
             }
             usleep(pause)
             pause = min(pause * 2, 50_000)

@@ -8,13 +8,16 @@ extension Lake {
     public func promote(_ ref: RefName, to target: String, expect: String?, message: String?) throws -> RefMove? {
         let (id, _) = try resolve(target)
         let expectation: RefExpectation? = try expect.map { $0 == "none" ? .absent : .at(try resolve($0).0) }
-        return try writerLock.withLock {
-            try catalog.moveRef(ref, to: id, expect: expectation, action: "promote", actor: Actor.current, message: message)
+        // Under the gc lock: a ref moved to an archived snapshot while gc marks would be missed.
+        return try inFlight {
+            try writerLock.withLock {
+                try catalog.moveRef(ref, to: id, expect: expectation, action: "promote", actor: Actor.current, message: message)
+            }
         }
     }
 
     /// Moves `ref` back to the target it had before its last move; logged as a move.
     public func rollback(_ ref: RefName, message: String?) throws -> RefMove {
-        try writerLock.withLock { try catalog.rollbackRef(ref, actor: Actor.current, message: message) }
+        try inFlight { try writerLock.withLock { try catalog.rollbackRef(ref, actor: Actor.current, message: message) } }
     }
 }

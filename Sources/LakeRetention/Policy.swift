@@ -50,7 +50,8 @@ public struct Policy: Sendable, Equatable {
         for (key, _) in top where !["version", "rules"].contains(key.string ?? "") {
             throw fail(key.mark?.line, "unknown key '\(key.string ?? "?")'; a policy has 'version' and 'rules'")
         }
-        if let v = top["version"], v.int != formatVersion {
+        guard let v = top["version"] else { throw fail(1, "no 'version: \(formatVersion)': say which policy format this is") }
+        if v.int != formatVersion {
             throw fail(v.mark?.line, "policy version \(v.string ?? "?") is not one this lake reads (\(formatVersion))")
         }
         guard let list = top["rules"]?.sequence else { throw fail(1, "no 'rules' list") }

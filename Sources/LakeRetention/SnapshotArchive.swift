@@ -62,6 +62,22 @@ public enum SnapshotArchive {
         return Written(sha256: hasher.finalize().description, size: size)
     }
 
+    /// `sha256:<hex>` of a file's bytes.
+    public static func sha256(of path: String) throws -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open", path: path) }
+        defer { close(fd) }
+        var hasher = SHA256Hasher()
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { throw SystemError("read", path: path) }
+            if n == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0 ..< n])) }
+        }
+        return hasher.finalize().description
+    }
+
     /// Re-reads the archive and checks every entry against the manifest: each file's bytes must
     /// hash to its object, each link must name its target, modes and sizes must match, no entry
     /// may be missing, extra or outside the top-level directory. With `restoringInto`, the
@@ -104,7 +120,7 @@ public enum SnapshotArchive {
                 }
                 var hasher = SHA256Hasher()
                 if let batch {
-                    let stored = try batch.storeChunks(size: entry.size) { sink in try stream.readContent(entry) { hasher.update($0); try sink($0) } }
+                    let stored = try batch.storeChunks(size: entry.size, expecting: want.object) { sink in try stream.readContent(entry) { try sink($0) } }
                     guard stored == want.object else { throw ArchiveError.mismatch(path: path, entry: entry.path, problem: "its bytes hash to \(stored), not \(want.object)") }
                 } else {
                     try stream.readContent(entry) { hasher.update($0) }

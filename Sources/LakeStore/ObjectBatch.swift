@@ -8,6 +8,8 @@ public final class ObjectBatch: @unchecked Sendable {
     public let store: ObjectStore
     private let lock = NSLock()
     private var claimed = Set<ObjectID>()
+    /// Where `store(_:)` puts small objects: one pack per batch, not one per object.
+    private var shared: PackWriter?
 
     public init(store: ObjectStore) {
         self.store = store
@@ -38,6 +40,15 @@ public final class ObjectBatch: @unchecked Sendable {
     }
 
     public func finish(_ pack: PackWriter) throws { try pack.finish() }
+
+    /// Completes the batch's own pack (what `store(_:)` wrote): call before the sync. A batch
+    /// dropped without it leaves those objects unwritten.
+    public func finish() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try shared?.finish()
+        shared = nil
+    }
 
     /// Streams `fd` into a loose object: hashed while it is written to `tmp/`, then renamed to
     /// its name (or dropped when the object exists already). `observe` sees every chunk.
@@ -76,12 +87,14 @@ public final class ObjectBatch: @unchecked Sendable {
 
     /// Stores bytes that arrive in chunks (an archive entry being restored): `produce` hands
     /// every chunk to the sink it gets. Small objects are packed, large ones written loose.
-    public func storeChunks(size: UInt64, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> ObjectID {
+    /// Bytes that do not hash to `expecting` are not stored; their hash is returned.
+    public func storeChunks(size: UInt64, expecting: ObjectID, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws -> ObjectID {
         if size < UInt64(ObjectStore.looseThreshold) {
             var bytes = [UInt8]()
             bytes.reserveCapacity(Int(size))
             try produce { bytes.append(contentsOf: $0) }
-            return try store(bytes)
+            let id = SHA256Hasher.hash(bytes)
+            return id == expecting ? try store(bytes) : id
         }
         let tmp = store.tmpDirectory + "/" + FileIO.uniqueName("loose")
         let out = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
@@ -100,7 +113,7 @@ public final class ObjectBatch: @unchecked Sendable {
             throw error
         }
         let id = hasher.finalize()
-        if claim(id, size: Int(written)) { try place(tmp, as: id) } else { unlink(tmp) }
+        if id == expecting, claim(id, size: Int(written)) { try place(tmp, as: id) } else { unlink(tmp) }
         return id
     }
 
@@ -121,15 +134,17 @@ public final class ObjectBatch: @unchecked Sendable {
         return try storeLoose(from: fd, path: path, buffer: buffer, bufferSize: 1 << 20) { _ in }.id
     }
 
-    /// Stores bytes held in memory (a manifest) as one object.
+    /// Stores bytes held in memory (a manifest, a log) as one object. Small ones go to the
+    /// batch's pack, which `finish()` completes.
     @discardableResult
     public func store(_ bytes: [UInt8]) throws -> ObjectID {
         let id = SHA256Hasher.hash(bytes)
         guard claim(id, size: bytes.count) else { return id }
         if bytes.count < ObjectStore.looseThreshold {
-            let pack = packWriter()
-            try bytes.withUnsafeBytes { try pack.append(id, $0) }
-            try pack.finish()
+            lock.lock()
+            defer { lock.unlock() }
+            if shared == nil { shared = packWriter() }
+            try bytes.withUnsafeBytes { try shared!.append(id, $0) }
         } else {
             let tmp = store.tmpDirectory + "/" + FileIO.uniqueName("loose")
             let out = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)

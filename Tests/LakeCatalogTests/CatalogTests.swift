@@ -112,6 +112,7 @@ import Testing
         let object = try batch.store(Array(csv.utf8))
         let manifest = try Manifest(entries: [ManifestEntry(path: "f.csv", mode: ManifestEntry.regular, size: UInt64(csv.utf8.count), object: object)])
         try batch.store(manifest.encoded())
+        try batch.finish()
         return manifest
     }
 

@@ -29,3 +29,49 @@ import Testing
         #expect(TarFormat.padding(after: 512).isEmpty)
     }
 }
+
+import Foundation
+import LakeCore
+import LakeStore
+import LakeTestSupport
+
+/// Hostile archives are refused by name before anything is stored: entries outside the
+/// archive's directory, '..' paths and absolute paths.
+@Suite struct HostileArchiveTests {
+    func tar(_ args: [String], cwd: String) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["tar"] + args
+        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+    }
+
+    @Test(arguments: [
+        (["--zstd", "-cPf", "evil.tar.zst", "run/ok.jsonl", "run/../outside.txt"], "unsafe entry 'run/../outside.txt'"),
+        (["--zstd", "-cf", "evil.tar.zst", "outside.txt"], "outside the archive's directory"),
+        (["--zstd", "-cf", "evil.tar.zst", "run/ok.jsonl", "run/extra.txt"], "the snapshot has no such file"),
+    ])
+    func refusedByName(_ args: [String], _ message: String) throws {
+        let dir = TempDirectory()
+        dir.write("run/ok.jsonl", "{}\n")
+        dir.write("run/extra.txt", "x\n")
+        dir.write("outside.txt", "x\n")
+        try tar(args, cwd: dir.path)
+        try ObjectStore.create(at: dir.at(".lake"))
+        let store = ObjectStore(root: dir.at(".lake"))
+        let manifest = try Manifest(entries: [ManifestEntry(path: "ok.jsonl", mode: ManifestEntry.regular, size: 3,
+                                                             object: SHA256Hasher.hash(Array("{}\n".utf8)))])
+        let batch = ObjectBatch(store: store)
+        #expect(throws: ArchiveError.self) {
+            try SnapshotArchive.verify(dir.at("evil.tar.zst"), manifest: manifest, rootName: "run", restoringInto: batch)
+        }
+        do {
+            try SnapshotArchive.verify(dir.at("evil.tar.zst"), manifest: manifest, rootName: "run", restoringInto: batch)
+        } catch {
+            #expect("\(error)".contains(message), "\(error)")
+        }
+        #expect(try store.packFiles.isEmpty, "nothing was stored")
+    }
+}
