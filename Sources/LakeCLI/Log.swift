@@ -38,7 +38,8 @@ struct Log: ParsableCommand {
         let versions = try catalog.versions(of: DatasetName(text))
         if global.json { return try Output.json(versions) }
         Output.table(["VERSION", "SNAPSHOT", "CREATED", "FILES", "SIZE", "ROWS", "MESSAGE"], versions.reversed().map {
-            ["@\($0.version)", Output.short($0.snapshot), $0.createdAt, "\($0.files)", Output.bytes($0.bytes), $0.rows.map { "\($0)" } ?? "-", $0.message ?? ""]
+            ["@\($0.version)" + ($0.archived ? " (archived)" : ""), Output.short($0.snapshot), $0.createdAt, "\($0.files)", Output.bytes($0.bytes),
+             $0.rows.map { "\($0)" } ?? "-", $0.message ?? ""]
         })
     }
 }

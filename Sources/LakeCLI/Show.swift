@@ -17,7 +17,7 @@ struct Show: ParsableCommand {
         Output.line("snapshot \(details.snapshot) (\(details.target.via))")
         Output.line("files    \(details.files.count), \(Output.bytes(details.bytes))" + (details.rows.map { ", \($0) rows" } ?? ""))
         for v in details.versions {
-            Output.line("version  \(v.dataset)@\(v.version) (\(v.kind)) \(v.createdAt)" + (v.message.map { " \"\($0)\"" } ?? ""))
+            Output.line("version  \(v.dataset)@\(v.version) (\(v.kind)\(v.archived ? ", archived" : "")) \(v.createdAt)" + (v.message.map { " \"\($0)\"" } ?? ""))
         }
         for r in details.refs { Output.line("ref      \(r)") }
         if let run = details.producedBy { Output.line("made by  \(run) ('lake show \(run)')") }

@@ -154,7 +154,7 @@ public final class Catalog: @unchecked Sendable {
     /// Versions of a dataset, oldest first.
     public func versions(of name: DatasetName) throws -> [VersionRecord] {
         let rows = try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM version_details WHERE dataset = ? ORDER BY version", arguments: [name.rawValue])
+            try Row.fetchAll(db, sql: "SELECT *, \(Self.archivedColumn) FROM version_details vd WHERE dataset = ? ORDER BY version", arguments: [name.rawValue])
         }
         if rows.isEmpty, try datasetKind(name) == nil { throw CatalogError.datasetNotFound(name.rawValue) }
         return rows.map(Self.version)
@@ -176,15 +176,18 @@ public final class Catalog: @unchecked Sendable {
     /// The versions that hold a snapshot.
     public func versions(holding snapshot: SnapshotID) throws -> [VersionRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM version_details WHERE snapshot_id = ? ORDER BY dataset, version",
+            try Row.fetchAll(db, sql: "SELECT *, \(Self.archivedColumn) FROM version_details vd WHERE snapshot_id = ? ORDER BY dataset, version",
                              arguments: [snapshot.description]).map(Self.version)
         }
     }
 
+    /// Whether the version (a `version_details vd` row) has an archive row.
+    static let archivedColumn = "EXISTS (SELECT 1 FROM archives a WHERE a.dataset = vd.dataset AND a.version = vd.version) AS archived"
+
     static func version(_ r: Row) -> VersionRecord {
         VersionRecord(dataset: r["dataset"], kind: r["kind"], version: r["version"], snapshot: r["snapshot_id"],
                       createdAt: r["created_at"], message: r["message"], source: r["source"], sourcePath: r["source_path"],
-                      files: r["file_count"], bytes: r["bytes"], rows: r["rows"])
+                      files: r["file_count"], bytes: r["bytes"], rows: r["rows"], archived: r["archived"])
     }
 
     // MARK: Snapshots

@@ -25,6 +25,8 @@ public struct VersionRecord: Sendable, Equatable, Codable {
     public var files: Int
     public var bytes: Int64
     public var rows: Int64?
+    /// The version has an archive; gc may drop its objects unless something live shares them.
+    public var archived: Bool
 }
 
 /// One file of a snapshot as the catalog lists it.

@@ -151,7 +151,8 @@ struct TarStream {
                 if buffer.count == offset { return nil }
                 throw ArchiveError.truncated(path: path, entry: current)
             }
-            buffer = Array(buffer[offset...]) + more
+            buffer.removeSubrange(0 ..< offset)
+            buffer.append(contentsOf: more)
             offset = 0
         }
         defer { offset += n }
@@ -179,12 +180,17 @@ struct TarStream {
         }
     }
 
+    /// Hands the entry's bytes to `body` straight from the decompressed chunks, without copies.
     mutating func readContent(_ entry: TarEntry, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         var left = entry.size
         while left > 0 {
-            let n = Int(min(left, 1 << 20))
-            guard let chunk = try take(n) else { throw ArchiveError.truncated(path: path, entry: entry.path) }
-            try chunk.withUnsafeBytes(body)
+            if offset == buffer.count {
+                guard let more = try reader.next() else { throw ArchiveError.truncated(path: path, entry: entry.path) }
+                (buffer, offset) = (more, 0)
+            }
+            let n = Int(min(left, UInt64(buffer.count - offset)))
+            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[offset ..< offset + n])) }
+            offset += n
             left -= UInt64(n)
         }
         _ = try take(TarFormat.padding(after: entry.size).count)

@@ -174,6 +174,8 @@ import Testing
         let again = try #require(LakeCLI.json(try w.lake("--json", "retention", "apply", "--policy", "policy.yaml")) as? [String: Any])
         #expect((again["archived"] as? [String])?.isEmpty == true, "a second apply does nothing")
         #expect(try w.lake("retention", "plan", "--policy", "policy.yaml").stdout.contains("archived  runs/passX@2"))
+        #expect(try w.lake("log", "runs/passX").stdout.contains("@2 (archived)"))
+        #expect(try w.lake("show", "runs/passX@2").stdout.contains("(other, archived)"))
         #expect(try w.lake("fsck").status == 0)
     }
 
