@@ -1,6 +1,7 @@
 import CZstd
 import Foundation
 import LakeCore
+import LakeStore
 
 /// Compresses a stream with libzstd (multi-threaded) into a file descriptor.
 final class ZstdWriter {
@@ -47,15 +48,7 @@ final class ZstdWriter {
             let result = step(&out)
             try check(result)
             let chunk = UnsafeRawBufferPointer(start: buffer.baseAddress, count: out.pos)
-            var done = 0
-            while done < chunk.count {
-                let n = Glibc.write(fd, chunk.baseAddress! + done, chunk.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw SystemError("write", path: path)
-                }
-                done += n
-            }
+            try FileIO.writeAll(fd, chunk, path: path)
             observe(chunk)
             return result
         }

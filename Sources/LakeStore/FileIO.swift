@@ -1,8 +1,8 @@
 import Foundation
 import LakeCore
 
-/// Thin, throwing wrappers over the POSIX calls the store makes, each naming its path.
-enum FileIO {
+/// Thin, throwing wrappers over the POSIX calls Lake makes, each naming its path.
+public enum FileIO {
     static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws -> Int32 {
         let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
         guard fd >= 0 else { throw SystemError("open", path: path) }
@@ -10,7 +10,7 @@ enum FileIO {
     }
 
     /// Writes all of `buffer` at the file's offset.
-    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws {
+    public static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws {
         var done = 0
         while done < buffer.count {
             let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)

@@ -54,35 +54,15 @@ public final class ObjectBatch: @unchecked Sendable {
     /// its name (or dropped when the object exists already). `observe` sees every chunk.
     public func storeLoose(from fd: Int32, path: String, buffer: UnsafeMutableRawPointer, bufferSize: Int,
                            observe: (UnsafeRawBufferPointer) -> Void) throws -> (id: ObjectID, size: UInt64, written: Bool) {
-        let tmp = store.tmpDirectory + "/" + FileIO.uniqueName("loose")
-        let out = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
-        var hasher = SHA256Hasher()
-        var size: UInt64 = 0
-        do {
-            defer { close(out) }
+        try writeLoose(expecting: nil) { sink in
             while true {
                 let n = try FileIO.read(fd, buffer, bufferSize, path: path)
                 if n == 0 { break }
                 let chunk = UnsafeRawBufferPointer(start: buffer, count: n)
-                hasher.update(chunk)
                 observe(chunk)
-                try FileIO.writeAll(out, chunk, path: tmp)
-                // Start the disk write now, while the next chunk is hashed: the commit's one
-                // sync then waits for little (git's batch fsync mode does the same).
-                lake_start_writeback(out, Int64(size), Int64(n))
-                size += UInt64(n)
+                try sink(chunk)
             }
-        } catch {
-            unlink(tmp)
-            throw error
         }
-        let id = hasher.finalize()
-        guard claim(id, size: Int(size)) else {
-            unlink(tmp)
-            return (id, size, false)
-        }
-        try place(tmp, as: id)
-        return (id, size, true)
     }
 
     /// Stores bytes that arrive in chunks (an archive entry being restored): `produce` hands
@@ -96,25 +76,38 @@ public final class ObjectBatch: @unchecked Sendable {
             let id = SHA256Hasher.hash(bytes)
             return id == expecting ? try store(bytes) : id
         }
+        return try writeLoose(expecting: expecting, produce).id
+    }
+
+    /// Writes chunks to a temp file while hashing them, then renames it to the object's name:
+    /// unless the object is stored already, or its hash is not `expecting`.
+    private func writeLoose(expecting: ObjectID?, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws
+        -> (id: ObjectID, size: UInt64, written: Bool) {
         let tmp = store.tmpDirectory + "/" + FileIO.uniqueName("loose")
         let out = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
         var hasher = SHA256Hasher()
-        var written: UInt64 = 0
+        var size: UInt64 = 0
         do {
             defer { close(out) }
             try produce { chunk in
                 hasher.update(chunk)
                 try FileIO.writeAll(out, chunk, path: tmp)
-                lake_start_writeback(out, Int64(written), Int64(chunk.count))
-                written += UInt64(chunk.count)
+                // Start the disk write now, while the next chunk is hashed: the commit's one
+                // sync then waits for little (git's batch fsync mode does the same).
+                lake_start_writeback(out, Int64(size), Int64(chunk.count))
+                size += UInt64(chunk.count)
             }
         } catch {
             unlink(tmp)
             throw error
         }
         let id = hasher.finalize()
-        if id == expecting, claim(id, size: Int(written)) { try place(tmp, as: id) } else { unlink(tmp) }
-        return id
+        guard expecting == nil || id == expecting, claim(id, size: Int(size)) else {
+            unlink(tmp)
+            return (id, size, false)
+        }
+        try place(tmp, as: id)
+        return (id, size, true)
     }
 
     /// Stores a file's bytes as one object (a run's logs).
