@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // Pipeline files are YAML: what these users already write for their configs.
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // CSV files become query tables through a tested RFC 4180 reader, and CSV output is
+        // written by the same library.
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         // SHA-256 from the system's OpenSSL libcrypto: it uses the CPU's SHA instructions and
@@ -31,8 +34,11 @@ let package = Package(
         .target(name: "LakeRetention", dependencies: ["LakeCore", "LakeStore", "CZstd", .product(name: "Yams", package: "Yams")]),
         .target(name: "LakeKit", dependencies: ["LakeCore", "LakeStore", "LakeCatalog", "LakeRetention"]),
         .target(name: "LakeTransforms", dependencies: ["LakeKit", .product(name: "Yams", package: "Yams")]),
+        .target(name: "LakeQuery", dependencies: [
+            "LakeKit", .product(name: "CSV", package: "CSV.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ]),
         .target(name: "LakeCLI", dependencies: [
-            "LakeKit", "LakeTransforms", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "LakeKit", "LakeTransforms", "LakeQuery", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lake", dependencies: ["LakeCLI"]),
         .target(name: "LakeTestSupport", dependencies: [

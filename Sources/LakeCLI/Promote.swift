@@ -2,6 +2,7 @@ import ArgumentParser
 import LakeCatalog
 import LakeCore
 import LakeKit
+import LakeQuery
 
 struct Promote: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,6 +21,11 @@ struct Promote: ParsableCommand {
     @Option(name: .shortAndLong, help: "Why it moves.")
     var message: String?
 
+    @Option(name: .customLong("gate"), help: ArgumentHelp("SQL that must return one truthy value; :candidate and :current are the snapshot ids. A failing gate moves nothing (exit 3).", valueName: "SQL"))
+    var gates: [String] = []
+
+    @OptionGroup var data: DataOptions
+
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
@@ -27,7 +33,22 @@ struct Promote: ParsableCommand {
     }
 
     func run() throws {
-        let move = try global.openLake().promote(RefName(ref), to: target, expect: expect, message: message)
+        let lake = try global.openLake()
+        let name = try RefName(ref)
+        var results: [GateResult]?
+        var expectation = expect
+        if !gates.isEmpty {
+            let (candidate, _) = try lake.resolve(target)
+            let current = try lake.catalog.ref(name).map { try SnapshotID(parsing: $0.snapshot) }
+            let engine = try QueryEngine(lake: lake)
+            var aliases = [":candidate": candidate.description]
+            if let current { aliases[":current"] = current.description }
+            _ = try data.load(into: engine, aliases: aliases)
+            results = try engine.evaluate(gates: gates, candidate: candidate, current: current, params: data.parsedParams())
+            // The gates judged this current target: the move happens only if it is still there.
+            expectation = expectation ?? current?.description ?? "none"
+        }
+        let move = try lake.promote(name, to: target, expect: expectation, message: message, gates: results)
         try RefMoveOutput.render(move, ref: ref, global: global)
     }
 }

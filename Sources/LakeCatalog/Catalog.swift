@@ -289,8 +289,9 @@ public final class Catalog: @unchecked Sendable {
                 INSERT INTO refs (name, snapshot_id, updated_at) VALUES (?, ?, ?)
                 ON CONFLICT(name) DO UPDATE SET snapshot_id = excluded.snapshot_id, updated_at = excluded.updated_at
                 """, arguments: [m.ref, m.to, m.at])
-            try db.execute(sql: "INSERT INTO ref_log (ref, from_id, to_id, action, actor, at, message) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [m.ref, m.from, m.to, m.action, m.actor, m.at, m.message])
+            let gates = try m.gates.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
+            try db.execute(sql: "INSERT INTO ref_log (ref, from_id, to_id, action, actor, at, message, gates) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [m.ref, m.from, m.to, m.action, m.actor, m.at, m.message, gates])
         }
     }
 
@@ -369,7 +370,8 @@ public final class Catalog: @unchecked Sendable {
     static func moves(_ db: Database, _ name: RefName) throws -> [RefMove] {
         try Row.fetchAll(db, sql: "SELECT * FROM ref_moves WHERE ref = ? ORDER BY move", arguments: [name.rawValue]).map {
             RefMove(ref: $0["ref"], move: $0["move"], from: $0["from_id"], to: $0["to_id"], action: $0["action"],
-                    actor: $0["actor"], at: $0["at"], message: $0["message"])
+                    actor: $0["actor"], at: $0["at"], message: $0["message"],
+                    gates: ($0["gates"] as String?).flatMap { try? JSONDecoder().decode([GateResult].self, from: Data($0.utf8)) })
         }
     }
 
@@ -385,8 +387,8 @@ public final class Catalog: @unchecked Sendable {
     /// is not where the caller expected is a conflict and nothing changes. Returns the move, or
     /// nil when the ref already pointed at `target`.
     public func moveRef(_ name: RefName, to target: SnapshotID, expect: RefExpectation?, action: String,
-                        actor: String, message: String?) throws -> RefMove? {
-        try write { db in try moveRef(db, name, to: target.description, expect: expect, action: action, actor: actor, message: message) }
+                        actor: String, message: String?, gates: [GateResult]? = nil) throws -> RefMove? {
+        try write { db in try moveRef(db, name, to: target.description, expect: expect, action: action, actor: actor, message: message, gates: gates) }
     }
 
     /// Moves a ref back to where it pointed before its last move.
@@ -400,7 +402,7 @@ public final class Catalog: @unchecked Sendable {
     }
 
     func moveRef(_ db: Database, _ name: RefName, to target: String, expect: RefExpectation?, action: String,
-                        actor: String, message: String?) throws -> RefMove? {
+                 actor: String, message: String?, gates: [GateResult]? = nil) throws -> RefMove? {
         let current = try String.fetchOne(db, sql: "SELECT snapshot_id FROM refs WHERE name = ?", arguments: [name.rawValue])
         if let expect {
             let expected: String? = switch expect {
@@ -418,7 +420,7 @@ public final class Catalog: @unchecked Sendable {
             throw CatalogError.snapshotNotCatalogued(target)
         }
         try journalAndApply(db, .refMove(.init(ref: name.rawValue, from: current, to: target, action: action, actor: actor,
-                                               at: Timestamp.now(), message: message)))
+                                               at: Timestamp.now(), message: message, gates: gates)))
         return try Self.moves(db, name).last
     }
 }

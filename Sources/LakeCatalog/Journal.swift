@@ -30,6 +30,7 @@ public enum JournalRecord: Equatable, Sendable {
         public var actor: String
         public var at: String
         public var message: String?
+        public var gates: [GateResult]?
     }
 }
 

@@ -56,6 +56,16 @@ public struct RefMove: Sendable, Equatable, Codable {
     public var actor: String
     public var at: String
     public var message: String?
+    /// The gates that held for this move.
+    public var gates: [GateResult]?
+}
+
+/// A gate that held: its SQL and the value it returned.
+public struct GateResult: Codable, Sendable, Equatable {
+    public var gate: String
+    public var value: String
+
+    public init(gate: String, value: String) { (self.gate, self.value) = (gate, value) }
 }
 
 /// What a ref was expected to point at before a move (compare-and-swap).

@@ -13,13 +13,15 @@ public struct RestoreReport: Codable, Sendable, Equatable {
 }
 
 extension Lake {
-    /// `archives/index.jsonl`: one line per archived snapshot.
+    /// `archives/index.jsonl`: one line per archived version.
     public var archiveIndexPath: String { directory + "/archives/index.jsonl" }
 
-    /// Writes the snapshot `target` names to `archives/YYYYMMDD/<dataset>@<version>-<short id>.tar.zst`,
-    /// verifies it (re-read, every entry re-hashed against the manifest), appends its line to
-    /// `archives/index.jsonl` and records it in the catalog. A snapshot archived already is
-    /// not written again. Returns the record and whether it was made now.
+    /// Archives the version `target` names: its snapshot goes to
+    /// `archives/YYYYMMDD/<dataset>@<version>-<short id>.tar.zst`, verified (re-read, every
+    /// entry re-hashed against the manifest) before its line is appended to
+    /// `archives/index.jsonl` and its row recorded in the catalog. A version whose snapshot
+    /// another archived version holds shares that file; a version archived already is left as
+    /// it is. Returns the record and whether it was made now.
     public func archive(_ target: String, level: Int32 = 3) throws -> (record: ArchiveRecord, created: Bool) {
         try inFlight { try archiveInFlight(target, level: level) }
     }

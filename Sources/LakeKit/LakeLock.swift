@@ -6,8 +6,9 @@ import LakeCore
 /// - The writer lock (`.lake/lock`) is held around every catalog write, so concurrent lake
 ///   commands wait for each other.
 /// - The gc lock (`.lake/gc.lock`) is held shared by every command that writes objects
-///   before it catalogues them (commit, exec, archive, restore) and exclusively by gc, so gc
-///   never drops an object a command in flight is about to name.
+///   before it catalogues them or points a ref at a snapshot (commit, exec, archive, restore,
+///   promote, rollback) and exclusively by gc, so gc never drops an object a command in
+///   flight is about to name.
 ///
 /// An exclusive holder writes who it is into the file, so that a waiter that gives up can name it.
 public struct LakeLock {

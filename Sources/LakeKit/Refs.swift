@@ -5,13 +5,13 @@ extension Lake {
     /// Moves (or creates) `ref` to the snapshot `target` names. With `expect` (a TARGET or
     /// `none`), a ref that is not there any more is a conflict and nothing changes. Returns nil
     /// when the ref already pointed at the target.
-    public func promote(_ ref: RefName, to target: String, expect: String?, message: String?) throws -> RefMove? {
+    public func promote(_ ref: RefName, to target: String, expect: String?, message: String?, gates: [GateResult]? = nil) throws -> RefMove? {
         let (id, _) = try resolve(target)
         let expectation: RefExpectation? = try expect.map { $0 == "none" ? .absent : .at(try resolve($0).0) }
         // Under the gc lock: a ref moved to an archived snapshot while gc marks would be missed.
         return try inFlight {
             try writerLock.withLock {
-                try catalog.moveRef(ref, to: id, expect: expectation, action: "promote", actor: Actor.current, message: message)
+                try catalog.moveRef(ref, to: id, expect: expectation, action: "promote", actor: Actor.current, message: message, gates: gates)
             }
         }
     }

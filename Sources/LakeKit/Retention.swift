@@ -41,7 +41,7 @@ extension Lake {
         var report = try retentionPlan(policy, now: now)
         for d in report.decisions where d.action == "archive" {
             let (record, created) = try archive("\(d.dataset)@\(d.version)", level: level)
-            if created { report.archived.append(record.archive) }
+            if created, !report.archived.contains(record.archive) { report.archived.append(record.archive) }
         }
         return report
     }

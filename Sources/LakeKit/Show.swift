@@ -64,16 +64,22 @@ extension Lake {
         try store.readVerifiedFirst(ObjectID(parsing: object), body)
     }
 
-    /// Splits `TARGET:PATH` at the first `:` after any `sha256:`, `ref:` or `dataset:` prefix.
     static func splitCatSpec(_ spec: String) throws -> (String, String) {
+        let (target, path) = splitTargetPath(spec)
+        guard let path else {
+            throw LakeError.invalidTarget(spec, reason: "'lake cat' takes TARGET:PATH, e.g. runs/passX@2:ok.jsonl")
+        }
+        guard !path.isEmpty else { throw LakeError.invalidTarget(spec, reason: "the PATH after ':' is empty") }
+        return (target, path)
+    }
+
+    /// Splits `TARGET:PATH` (or `TARGET:GLOB`) at the first `:` after any `sha256:`, `ref:` or
+    /// `dataset:` prefix; the path is nil when there is no such `:`.
+    public static func splitTargetPath(_ spec: String) -> (target: String, path: String?) {
         var prefixLength = 0
         for p in [ObjectID.scheme, "ref:", "dataset:"] where spec.hasPrefix(p) { prefixLength = p.count }
         let rest = spec.dropFirst(prefixLength)
-        guard let colon = rest.firstIndex(of: ":") else {
-            throw LakeError.invalidTarget(spec, reason: "'lake cat' takes TARGET:PATH, e.g. runs/passX@2:ok.jsonl")
-        }
-        let path = String(rest[rest.index(after: colon)...])
-        guard !path.isEmpty else { throw LakeError.invalidTarget(spec, reason: "the PATH after ':' is empty") }
-        return (String(spec[..<colon]), path)
+        guard let colon = rest.firstIndex(of: ":") else { return (spec, nil) }
+        return (String(spec[..<colon]), String(rest[rest.index(after: colon)...]))
     }
 }

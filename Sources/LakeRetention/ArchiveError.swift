@@ -22,13 +22,13 @@ public enum ArchiveError: LakeFailure, Equatable {
         case .compression(let problem):
             return "zstd failed: \(problem)"
         case .truncated(let path, let entry):
-            return "archive \(path) is truncated\(entry.map { " in entry '\($0)'" } ?? ""); nothing was restored from it"
+            return "archive \(path) is truncated\(entry.map { " in entry '\($0)'" } ?? ""); the snapshot was not restored from it"
         case .corrupt(let path, let entry, let problem):
-            return "archive \(path) is damaged\(entry.map { " at entry '\($0)'" } ?? ""): \(problem); nothing was restored from it"
+            return "archive \(path) is damaged\(entry.map { " at entry '\($0)'" } ?? ""): \(problem); the snapshot was not restored from it"
         case .unsafeEntry(let path, let entry, let problem):
             return "archive \(path) holds an unsafe entry '\(entry)': \(problem); nothing was written"
         case .mismatch(let path, let entry, let problem):
-            return "archive \(path) does not match its manifest at '\(entry)': \(problem); nothing was restored from it"
+            return "archive \(path) does not match its manifest at '\(entry)': \(problem); the snapshot was not restored from it"
         case .notArchived(let target):
             return "'\(target)' has no archive; 'lake archive \(target)' makes one"
         }

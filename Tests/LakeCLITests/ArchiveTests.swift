@@ -95,7 +95,7 @@ import Testing
         try edited.write(to: URL(fileURLWithPath: archive))
         let r = try w.lake("restore", "runs/passX")
         #expect(r.status == 6)
-        #expect(r.stderr.contains("nothing was restored"), "\(r.stderr)")
+        #expect(r.stderr.contains("was not restored"), "\(r.stderr)")
     }
 
     @Test func anArchiveWithPathsOrLinksLeavingItsDirectoryIsRefused() throws {

@@ -1,0 +1,125 @@
+import Foundation
+import LakeTestSupport
+import Testing
+
+@Suite struct QueryTests {
+    /// Cards with validation errors (pipeline 2) and a scoring run (pipeline 1), two versions.
+    func workspace() throws -> CLIWorkspace {
+        let w = try CLIWorkspace()
+        w.dir.write("c1/validation_errors.jsonl", """
+            {"id":1,"error_type":"lemma_not_in_example","card":{"lemma":"apple"}}
+            {"id":2,"error_type":"pos_mismatch"}
+            {"id":3,"error_type":"pos_mismatch"}
+
+            """)
+        w.dir.write("c1/scores.csv", "word_id,rarity_level,confidence\n1,L1,0.9\n2,L2,0.5\n3,L1,0.7\n")
+        #expect(try w.lake("commit", "c1", "--dataset", "cards", "--kind", "quarantine").status == 0)
+        w.dir.write("c2/validation_errors.jsonl", "{\"id\":1,\"error_type\":\"pos_mismatch\"}\n")
+        w.dir.write("c2/scores.csv", "word_id,rarity_level,confidence\n1,L1,0.9\n3,L1,0.8\n4,L1,0.6\n")
+        #expect(try w.lake("commit", "c2", "--dataset", "cards").status == 0)
+        #expect(try w.lake("promote", "cards/_current", "cards@1").status == 0)
+        return w
+    }
+
+    func tool(_ args: [String], input: Data, cwd: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        let inPipe = Pipe(), outPipe = Pipe()
+        p.standardInput = inPipe
+        p.standardOutput = outPipe
+        try p.run()
+        inPipe.fileHandleForWriting.write(input)
+        try inPipe.fileHandleForWriting.close()
+        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func dataTablesJoinTheCatalogAndRoundTripThroughCsvAndJsonTools() throws {
+        let w = try workspace()
+        let r = try w.lake(["query", "--table", "e=cards@1:*.jsonl", "--format", "csv",
+                            "SELECT error_type, count(*) AS n, json_extract(max(_raw), '$.card.lemma') AS lemma FROM e GROUP BY 1 ORDER BY n DESC"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let parsed = try tool(["python3", "-c", "import csv,sys; print([r for r in csv.DictReader(sys.stdin)])"], input: r.stdoutData, cwd: w.path)
+        #expect(parsed.contains("'error_type': 'pos_mismatch', 'n': '2'"), "\(parsed)")
+        let json = try w.lake(["query", "--table", "s=cards:scores.csv", "--format", "json",
+                               "SELECT rarity_level, round(avg(confidence), 2) AS c FROM s GROUP BY 1"])
+        let viaJq = try tool(["jq", "-c", "map(select(.rarity_level == \"L1\")) | .[0].c"], input: json.stdoutData, cwd: w.path)
+        #expect(viaJq.trimmingCharacters(in: .whitespacesAndNewlines) == "0.77", "numbers stay numbers: \(json.stdout)")
+        let lines = try w.lake(["query", "--format", "jsonl", "SELECT dataset, version, rows FROM version_details ORDER BY version"])
+        #expect(lines.stdout == "{\"dataset\":\"cards\",\"rows\":6,\"version\":1}\n{\"dataset\":\"cards\",\"rows\":4,\"version\":2}\n")
+    }
+
+    @Test(arguments: ["DELETE FROM versions", "DROP TABLE versions", "ATTACH DATABASE 'x.db' AS x", "PRAGMA writable_schema = 1",
+                      "INSERT INTO datasets (name, kind, created_at) VALUES ('x', 'other', 'now')", "UPDATE refs SET snapshot_id = 'x'"])
+    func nothingCanBeWritten(_ sql: String) throws {
+        let w = try workspace()
+        let before = try CatalogDump.dump(w.dir.at(".lake/catalog.sqlite"))
+        let r = try w.lake("query", sql)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("not authorized") || r.stderr.contains("readonly"), "\(r.stderr)")
+        #expect(try CatalogDump.dump(w.dir.at(".lake/catalog.sqlite")) == before)
+        #expect(!FileManager.default.fileExists(atPath: w.dir.at("x.db")))
+    }
+
+    @Test func errorsShowSqlitesMessageAndPositionAndParamsAreBound() throws {
+        let w = try workspace()
+        let r = try w.lake("query", "SELECT dataset FROM version_details\nWHERE nosuch = 1")
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("no such column: nosuch (line 2"), "\(r.stderr)")
+        let injected = try w.lake(["query", "--named", "ref-history", "--param", "ref=x' OR 1=1 --"])
+        #expect(injected.status == 0)
+        #expect(injected.stdout.split(separator: "\n").count == 1, "only the header: the value was bound, not spliced: \(injected.stdout)")
+        let history = try w.lake(["query", "--named", "ref-history", "--param", "ref=cards/_current"])
+        #expect(history.stdout.contains("cards@1"))
+    }
+
+    @Test func everyNamedQueryRunsOnARealLake() throws {
+        let w = try workspace()
+        #expect(try w.lake(["exec", "--in", "c=cards", "--out", "o=runs/count", "--", "sh", "-c", "ls $LAKE_IN_c > $LAKE_OUT_o/files.txt"]).status == 0)
+        let list = try w.lake("query", "--list")
+        for name in ["error-counts", "latest", "ledger-growth", "lineage", "ref-history", "runs-by-stage"] {
+            #expect(list.stdout.contains(name))
+        }
+        let snapshot = try #require((LakeCLI.json(try w.lake("--json", "show", "runs/count")) as? [String: Any])?["snapshot"] as? String)
+        let runs: [(String, [String], String)] = [
+            ("latest", [], "runs/count"),
+            ("ledger-growth", ["--param", "dataset=cards"], "-2"),
+            ("lineage", ["--param", "snapshot=\(snapshot)"], "runs/count  1"),
+            ("runs-by-stage", [], "(exec)"),
+            ("error-counts", ["--table", "errors=cards@1:*.jsonl", "--param", "field=error_type"], "66.67"),
+        ]
+        for (name, args, expected) in runs {
+            let r = try w.lake(["query", "--named", name] + args)
+            #expect(r.status == 0, "\(name): \(r.stderr)")
+            #expect(r.stdout.contains(expected), "\(name): \(r.stdout)")
+        }
+    }
+
+    @Test func gatesDecideAPromoteAndAreLogged() throws {
+        let w = try workspace()
+        // Pipeline 1: Jaccard of level-1 word ids against the current ref.
+        let jaccard = """
+            SELECT (SELECT count(*) FROM cand c JOIN cur u USING (word_id) WHERE c.rarity_level = 'L1' AND u.rarity_level = 'L1') * 1.0
+                 / (SELECT count(*) FROM (SELECT word_id FROM cand WHERE rarity_level = 'L1' UNION SELECT word_id FROM cur WHERE rarity_level = 'L1')) >= 0.5
+            """
+        let tables = ["--table", "cand=:candidate:scores.csv", "--table", "cur=:current:scores.csv"]
+        let strict = try w.lake(["promote", "cards/_current", "cards@2", "--gate", jaccard.replacingOccurrences(of: "0.5", with: "0.9")] + tables)
+        #expect(strict.status == 3)
+        #expect(strict.stderr.contains("gate failed") && strict.stderr.contains("returned 0"), "\(strict.stderr)")
+        #expect(try w.lake("refs").stdout.contains(String((LakeCLI.json(try w.lake("--json", "show", "cards@1")) as? [String: Any])?["snapshot"] as? String ?? "?").dropFirst(7).prefix(12)))
+        // Pipeline 2: the rate of one error type in the candidate's quarantine.
+        let rate = "SELECT count(*) * 1.0 / (SELECT count(*) FROM e) <= 1.0 FROM e WHERE error_type = 'pos_mismatch'"
+        let pass = try w.lake(["promote", "cards/_current", "cards@2", "--gate", jaccard, "--gate", rate, "--table", "e=:candidate:*.jsonl"] + tables)
+        #expect(pass.status == 0, "\(pass.stderr)")
+        let moves = try #require(LakeCLI.json(try w.lake("--json", "log", "cards/_current")) as? [[String: Any]])
+        let gates = try #require(moves.last?["gates"] as? [[String: Any]])
+        #expect(gates.count == 2)
+        #expect(gates.allSatisfy { $0["value"] as? String == "1" })
+        let many = try w.lake(["promote", "cards/_current", "cards@1", "--gate", "SELECT 1, 2"])
+        #expect(many.status == 2)
+        #expect(many.stderr.contains("exactly one value"))
+    }
+}
