@@ -15,7 +15,7 @@ public struct LakeCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Init.self, Commit.self, Ls.self, Log.self, Show.self, Cat.self, Checkout.self, Refs.self,
-                      Promote.self, Rollback.self, Exec.self, Run.self, Runs.self, Lineage.self, Reproduce.self, Query.self, Retention.self, Archive.self, Restore.self, GC.self, Fsck.self])
+                      Promote.self, Rollback.self, Exec.self, Run.self, Runs.self, Lineage.self, Reproduce.self, Query.self, Counts.self, Diff.self, Retention.self, Archive.self, Restore.self, GC.self, Fsck.self])
 
     public init() {}
 

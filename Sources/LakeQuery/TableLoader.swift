@@ -17,8 +17,9 @@ public struct LoadedTable: Sendable, Equatable, Codable {
 extension QueryEngine {
     /// Makes the CSV/TSV/JSON-lines files of the snapshot `target` names (those matching
     /// `glob`, all tabular files without one) a table: one column per CSV header field or
-    /// top-level JSON key, plus `_file`, `_line` and, for JSON lines, `_raw` (so
-    /// `json_extract(_raw, '$.a.b')` reaches nested fields). Rows stream in one transaction.
+    /// top-level JSON key, plus `_file`, `_line` and `_raw` (the JSON line, so
+    /// `json_extract(_raw, '$.a.b')` reaches nested fields; for CSV a JSON array of the
+    /// record's cells). Rows stream in one transaction.
     public func loadTable(_ name: String, target: String, glob: String? = nil) throws -> LoadedTable {
         guard !sealed, name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
             throw QueryError.invalidTableName(name)
@@ -94,7 +95,8 @@ extension QueryEngine {
         var line = 1
         while let row = reader.next() {
             line += 1
-            var values: [(String, QueryValue)] = [("_file", .text(file.path)), ("_line", .integer(Int64(line)))]
+            let raw = (try? JSONSerialization.data(withJSONObject: row, options: [.withoutEscapingSlashes])).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            var values: [(String, QueryValue)] = [("_file", .text(file.path)), ("_line", .integer(Int64(line))), ("_raw", .text(raw))]
             for (i, cell) in row.enumerated() {
                 let column = i < header.count && !header[i].isEmpty ? header[i] : "column\(i + 1)"
                 values.append((column, Self.value(cell)))

@@ -37,11 +37,15 @@ public struct Pipeline: Sendable, Equatable {
         public var code: [String]
         public var environment: [String]
         public var promote: RefName?
+        /// SQL that must return one truthy value for the stage to succeed (and promote); each
+        /// output is a table named after it, `:candidate` is the first output's snapshot and
+        /// `:current` the promote ref's target.
+        public var gates: [String]
 
         public static func == (a: Stage, b: Stage) -> Bool {
             a.name == b.name && a.command == b.command && a.outputs == b.outputs && a.params == b.params
                 && a.inputs.map(\.name) == b.inputs.map(\.name) && a.inputs.map(\.source) == b.inputs.map(\.source)
-                && a.code == b.code && a.environment == b.environment && a.promote == b.promote
+                && a.code == b.code && a.environment == b.environment && a.promote == b.promote && a.gates == b.gates
         }
 
         /// The stages this one reads from.
@@ -96,7 +100,7 @@ public struct Pipeline: Sendable, Equatable {
             throw fail("stage names use letters, digits, '_' and '-'")
         }
         guard let map = node.mapping else { throw fail("a stage is a mapping with at least 'command' and 'outputs'") }
-        let known: Set = ["command", "inputs", "outputs", "params", "code", "env", "promote"]
+        let known: Set = ["command", "inputs", "outputs", "params", "code", "env", "promote", "gate"]
         for (k, _) in map where !known.contains(k.string ?? "") {
             throw fail("unknown key '\(k.string ?? "?")'; a stage takes \(known.sorted().joined(separator: ", "))", k)
         }
@@ -137,8 +141,15 @@ public struct Pipeline: Sendable, Equatable {
             guard let s = p.string else { throw fail("'promote' names a ref", p) }
             do { promote = try RefName(s) } catch { throw fail("\(error)", p) }
         }
+        var gates = [String]()
+        switch map["gate"] {
+        case .none: break
+        case .some(.scalar(let s)): gates = [s.string]
+        case .some(let n): gates = try n.sequence.map { seq in try seq.map { guard let s = $0.string else { throw fail("'gate' is SQL or a list of SQL", $0) }; return s } }
+            ?? { throw fail("'gate' is SQL or a list of SQL", n) }()
+        }
         return Stage(name: name, line: line, command: command, inputs: inputs, outputs: outputs, params: params,
-                     code: try strings("code"), environment: try strings("env"), promote: promote)
+                     code: try strings("code"), environment: try strings("env"), promote: promote, gates: gates)
     }
 
     /// YAML params as JSON values: numbers, booleans and nulls keep their types.

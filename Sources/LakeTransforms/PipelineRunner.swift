@@ -2,6 +2,7 @@ import Foundation
 import LakeCatalog
 import LakeCore
 import LakeKit
+import LakeQuery
 
 /// What became of one stage in `lake run`.
 public struct StageOutcome: Codable, Sendable, Equatable {
@@ -160,9 +161,20 @@ public struct PipelineRunner {
         return try lake.recordRun(run)
     }
 
+    /// Evaluates the stage's gates on its outputs, then moves its ref; a failing gate throws
+    /// (the stage fails, its ref stays).
     private func promote(_ stage: Pipeline.Stage, _ run: RunRecord) throws {
+        var results: [GateResult]?
+        var current: SnapshotID?
+        if let ref = stage.promote { current = try lake.catalog.ref(ref).map { try SnapshotID(parsing: $0.snapshot) } }
+        if !stage.gates.isEmpty, let first = run.outputs.first {
+            let engine = try QueryEngine(lake: lake)
+            for o in run.outputs { _ = try engine.loadTable(o.name, target: o.snapshot) }
+            results = try engine.evaluate(gates: stage.gates, candidate: try SnapshotID(parsing: first.snapshot), current: current)
+        }
         guard let ref = stage.promote, let output = run.outputs.first else { return }
-        _ = try lake.promote(ref, to: output.snapshot, expect: nil, message: "stage \(stage.name), run \(run.id)")
+        _ = try lake.promote(ref, to: output.snapshot, expect: current?.description ?? "none",
+                             message: "stage \(stage.name), run \(run.id)", gates: results)
     }
 
     /// sha256 of each declared code file, by its path relative to the pipeline file.

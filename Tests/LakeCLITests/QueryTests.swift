@@ -123,3 +123,62 @@ import Testing
         #expect(many.stderr.contains("exactly one value"))
     }
 }
+
+@Suite struct StageGateTests {
+    /// Pipeline 4: pause when PassC's ok rate falls under 0.98; the merge waits for it.
+    @Test func aStageWhoseGateFailsPromotesNothingAndStopsItsDependents() throws {
+        let w = try CLIWorkspace()
+        func pipeline(_ okLines: String) -> String {
+            """
+            stages:
+              passC:
+                command: [sh, -c, 'printf "\(okLines)" > "$LAKE_OUT_evals/ok.jsonl"']
+                outputs: {evals: evals/passC}
+                gate: SELECT avg(ok) >= 0.98 FROM evals
+                promote: evals/_current/PASSC_LATEST
+              merge:
+                command: [sh, -c, 'wc -l < "$LAKE_IN_e/ok.jsonl" > "$LAKE_OUT_m/n.txt"']
+                inputs: {e: passC.evals}
+                outputs: {m: field/passG}
+            """
+        }
+        w.dir.write("lake.yaml", pipeline(#"{\"ok\":1}\n{\"ok\":1}\n{\"ok\":0}\n"#))
+        let bad = try w.lake("--json", "run")
+        #expect(bad.status == 1)
+        let stages = (LakeCLI.json(bad) as? [String: Any])?["stages"] as? [[String: Any]] ?? []
+        #expect(stages.map { $0["status"] as? String } == ["failed", "skipped"], "\(bad.stdout)")
+        #expect((stages.first?["reasons"] as? [String])?.first?.contains("gate failed") == true)
+        #expect(!(try w.lake("refs").stdout.contains("PASSC_LATEST")), "a failing gate moves nothing")
+        w.dir.write("lake.yaml", pipeline(#"{\"ok\":1}\n{\"ok\":1}\n"#))
+        let good = try w.lake("run")
+        #expect(good.status == 0, "\(good.stdout) \(good.stderr)")
+        let moves = try #require(LakeCLI.json(try w.lake("--json", "log", "evals/_current/PASSC_LATEST")) as? [[String: Any]])
+        #expect((moves.last?["gates"] as? [[String: Any]])?.first?["gate"] as? String == "SELECT avg(ok) >= 0.98 FROM evals")
+        #expect(try w.lake("cat", "field/passG:n.txt").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+    }
+
+    @Test func countsAndDiffAnswerFromTheFiles() throws {
+        let w = try CLIWorkspace()
+        w.dir.write("a/errors.jsonl", "{\"error_type\":\"pos_mismatch\"}\n{\"error_type\":\"pos_mismatch\"}\n{\"error_type\":\"validation\"}\n")
+        w.dir.write("a/run.csv", "word_id,level\n1,L1\n2,L2\n3,L1\n")
+        #expect(try w.lake("commit", "a", "--dataset", "d").status == 0)
+        w.dir.write("a/run.csv", "word_id,level\n1,L1\n3,L2\n4,L1\n")
+        w.dir.write("a/new.txt", "n\n")
+        #expect(try w.lake("commit", "a", "--dataset", "d").status == 0)
+        let counts = try #require(LakeCLI.json(try w.lake("--json", "counts", "d@1", "--by", "error_type", "--glob", "*.jsonl")) as? [String: Any])
+        let groups = try #require(counts["groups"] as? [[String: Any]])
+        #expect(groups.map { $0["value"] as? String } == ["pos_mismatch", "validation"])
+        #expect(groups.map { $0["rows"] as? Int } == [2, 1])
+        let perFile = try w.lake("counts", "d@2")
+        #expect(perFile.stdout.contains("run.csv") && perFile.stdout.contains("6 rows"), "\(perFile.stdout)")
+        let diff = try #require(LakeCLI.json(try w.lake("--json", "diff", "d@1", "d@2", "--key", "word_id", "--glob", "*.csv")) as? [String: Any])
+        let files = try #require(diff["files"] as? [[String: Any]])
+        #expect(files.map { "\($0["change"]!) \($0["path"]!)" } == ["added new.txt", "changed run.csv"])
+        let records = try #require(diff["records"] as? [String: Any])
+        #expect(records["added"] as? Int == 1 && records["removed"] as? Int == 1 && records["changed"] as? Int == 1 && records["unchanged"] as? Int == 1)
+        #expect(records["jaccard"] as? Double == 0.5)
+        let bad = try w.lake("counts", "d", "--by", "nope")
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("no field 'nope'"))
+    }
+}
