@@ -21,6 +21,7 @@ struct Show: ParsableCommand {
         }
         for r in details.refs { Output.line("ref      \(r)") }
         if let run = details.producedBy { Output.line("made by  \(run) ('lake show \(run)')") }
+        for m in details.metrics { Output.line("metric   \(m.key) = \(m.value) (\(m.path))") }
         Output.line()
         Output.table(["MODE", "SIZE", "ROWS", "PATH"], details.files.map {
             [String($0.mode, radix: 8), "\($0.size)", $0.rows.map { "\($0)" } ?? "-", $0.path]

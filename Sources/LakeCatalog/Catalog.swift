@@ -208,6 +208,14 @@ public final class Catalog: @unchecked Sendable {
         try read { db in try String.fetchAll(db, sql: "SELECT id FROM snapshots ORDER BY id") }.compactMap { try? SnapshotID(parsing: $0) }
     }
 
+    /// The metrics of a snapshot, by file and key.
+    public func metrics(of snapshot: SnapshotID) throws -> [MetricRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT path, key, value FROM metrics WHERE snapshot_id = ? ORDER BY path, key",
+                             arguments: [snapshot.description]).map { MetricRecord(path: $0["path"], key: $0["key"], value: $0["value"]) }
+        }
+    }
+
     public func files(of snapshot: SnapshotID) throws -> [FileRecord] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT path, mode, size, object_id, rows FROM snapshot_files WHERE snapshot_id = ?",
@@ -226,7 +234,7 @@ public final class Catalog: @unchecked Sendable {
     /// - Parameter kind: the dataset's kind; nil keeps the existing kind (or `other` for a new
     ///   dataset).
     public func recordCommit(dataset: DatasetName, kind: Kind?, manifest: Manifest, rows: [String: Int64],
-                             message: String?, sourcePath: String) throws -> CommitRecord {
+                             metrics: [Metrics.Value] = [], message: String?, sourcePath: String) throws -> CommitRecord {
         let id = manifest.id
         return try write { db in
             let existing = try Row.fetchOne(db, sql: "SELECT id, kind FROM datasets WHERE name = ?", arguments: [dataset.rawValue])
@@ -247,7 +255,7 @@ public final class Catalog: @unchecked Sendable {
             let entry = JournalRecord.VersionEntry(dataset: dataset.rawValue, kind: kindName, version: record.version,
                                                    snapshot: id.description, at: Timestamp.now(), message: message,
                                                    source: "commit", sourcePath: sourcePath)
-            try journalAndApply(db, .version(entry), known: [id.description: SnapshotContent(manifest: manifest, rows: rows)])
+            try journalAndApply(db, .version(entry), known: [id.description: SnapshotContent(manifest: manifest, rows: rows, metrics: metrics)])
             return record
         }
     }
@@ -302,11 +310,8 @@ public final class Catalog: @unchecked Sendable {
                        arguments: [v.dataset, v.kind, v.at])
         let id = try SnapshotID(parsing: v.snapshot)
         if try !Self.hasSnapshot(db, id) {
-            let content = try known[v.snapshot] ?? {
-                let manifest = try Manifest(decoding: store.bytes(of: id.object))
-                return SnapshotContent(manifest: manifest, rows: try RowCounter.rows(of: manifest, in: store))
-            }()
-            try Self.insertSnapshot(db, manifest: content.manifest, id: id, rows: content.rows, now: v.at)
+            let content = try known[v.snapshot] ?? SnapshotContent.read(id, from: store)
+            try Self.insertSnapshot(db, content, id: id, now: v.at)
         }
         try db.execute(sql: """
             INSERT INTO versions (dataset_id, version, snapshot_id, created_at, message, source, source_path, run_id)
@@ -318,7 +323,8 @@ public final class Catalog: @unchecked Sendable {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshots WHERE id = ?)", arguments: [id.description]) ?? false
     }
 
-    static func insertSnapshot(_ db: Database, manifest: Manifest, id: SnapshotID, rows: [String: Int64], now: String) throws {
+    static func insertSnapshot(_ db: Database, _ content: SnapshotContent, id: SnapshotID, now: String) throws {
+        let manifest = content.manifest, rows = content.rows
         try db.execute(sql: "INSERT INTO snapshots (id, file_count, bytes, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [id.description, manifest.entries.count, Int64(manifest.totalBytes), now])
         let seq = db.lastInsertedRowID
@@ -342,6 +348,8 @@ public final class Catalog: @unchecked Sendable {
                                     sql: insert.sql)
             }
         }
+        let metric = try db.makeStatement(sql: "INSERT OR REPLACE INTO metric_values (snapshot, path, key, value) VALUES (?, ?, ?, ?)")
+        for m in content.metrics { try metric.execute(arguments: [seq, m.path, m.key, m.value]) }
     }
 
     // MARK: Refs

@@ -38,6 +38,13 @@ public struct FileRecord: Sendable, Equatable, Codable {
     public var rows: Int64?
 }
 
+/// One numeric field of a snapshot's metrics file.
+public struct MetricRecord: Sendable, Equatable, Codable {
+    public var path: String
+    public var key: String
+    public var value: Double
+}
+
 /// Where a ref points.
 public struct RefRecord: Sendable, Equatable, Codable {
     public var name: String
@@ -93,9 +100,19 @@ public struct CommitRecord: Sendable, Equatable, Codable {
 public struct SnapshotContent: Sendable {
     public var manifest: Manifest
     public var rows: [String: Int64]
+    public var metrics: [Metrics.Value]
 
-    public init(manifest: Manifest, rows: [String: Int64]) {
+    public init(manifest: Manifest, rows: [String: Int64], metrics: [Metrics.Value]) {
         self.manifest = manifest
         self.rows = rows
+        self.metrics = metrics
+    }
+
+    /// Reads what a snapshot's record needs from the store: its manifest, the rows of its
+    /// tabular files and its metrics (applying a journal record after a crash, rebuilding).
+    public static func read(_ id: SnapshotID, from store: ObjectStore) throws -> SnapshotContent {
+        let manifest = try Manifest(decoding: store.bytes(of: id.object))
+        return SnapshotContent(manifest: manifest, rows: try RowCounter.rows(of: manifest, in: store),
+                               metrics: try Metrics.values(of: manifest, in: store))
     }
 }

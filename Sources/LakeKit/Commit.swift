@@ -43,10 +43,11 @@ extension Lake {
                                                                  progress: progress)
             try batch.store(ingest.manifest.encoded())
             try batch.finish()
+            let metrics = try Metrics.values(of: ingest.manifest, in: store)
             try store.sync()
             let (record, move) = try writerLock.withLock {
                 let record = try catalog.recordCommit(dataset: dataset, kind: kind, manifest: ingest.manifest, rows: ingest.rows,
-                                                      message: message, sourcePath: root)
+                                                      metrics: metrics, message: message, sourcePath: root)
                 let move = try ref.flatMap {
                     try catalog.moveRef($0, to: ingest.manifest.id, expect: nil, action: "promote", actor: Actor.current,
                                         message: message ?? "commit \(dataset)@\(record.version)")

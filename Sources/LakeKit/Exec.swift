@@ -210,7 +210,8 @@ extension Lake {
             for o in plan.outputs {
                 let ingest = try Snapshotter(store: store).snapshot(path: dir + "/out/" + o.name, cache: [:], batch: batch)
                 try batch.store(ingest.manifest.encoded())
-                contents[ingest.manifest.id.description] = SnapshotContent(manifest: ingest.manifest, rows: ingest.rows)
+                contents[ingest.manifest.id.description] = SnapshotContent(manifest: ingest.manifest, rows: ingest.rows,
+                                                                           metrics: try Metrics.values(of: ingest.manifest, in: store))
                 run.outputs.append(.init(name: o.name, dataset: o.dataset, kind: o.kind, snapshot: ingest.manifest.id.description))
             }
         }

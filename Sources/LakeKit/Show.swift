@@ -15,6 +15,8 @@ public struct SnapshotDetails: Sendable, Codable, Equatable {
     public var refs: [String]
     /// The run that made it, when a run did.
     public var producedBy: String?
+    /// Numeric fields of its metrics, manifest and report JSON files.
+    public var metrics: [MetricRecord]
 }
 
 extension Lake {
@@ -32,7 +34,8 @@ extension Lake {
                                rows: withRows.isEmpty ? nil : withRows.reduce(0, +),
                                versions: try catalog.versions(holding: id),
                                refs: try catalog.refs().filter { $0.snapshot == id.description }.map(\.name),
-                               producedBy: try catalog.producingRun(of: id)?.id)
+                               producedBy: try catalog.producingRun(of: id)?.id,
+                               metrics: try catalog.metrics(of: id))
     }
 
     /// Streams the bytes of `TARGET:PATH`, verified against the object's name before the first

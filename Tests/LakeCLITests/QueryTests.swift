@@ -182,3 +182,28 @@ import Testing
         #expect(bad.stderr.contains("no field 'nope'"))
     }
 }
+
+@Suite struct MetricsTests {
+    /// Pipeline 5: a model is promoted only when its report's RMSE and Pearson pass.
+    @Test func reportMetricsAreIndexedGateAPromoteAndSurviveARebuild() throws {
+        let w = try CLIWorkspace()
+        w.dir.write("m1/report_stage2.json", #"{"rmse": 0.61, "pearson": 0.80, "folds": [{"auc": 0.7}, {"auc": 0.72}], "model": "gbm", "ok": true}"#)
+        w.dir.write("m1/model.pkl", "binary model\n")
+        #expect(try w.lake("commit", "m1", "--dataset", "ml/stage2").status == 0)
+        w.dir.write("m1/report_stage2.json", #"{"rmse": 0.41, "pearson": 0.86}"#)
+        #expect(try w.lake("commit", "m1", "--dataset", "ml/stage2").status == 0)
+        let show = try #require(LakeCLI.json(try w.lake("--json", "show", "ml/stage2@1")) as? [String: Any])
+        let metrics = try #require(show["metrics"] as? [[String: Any]])
+        #expect(metrics.map { $0["key"] as? String } == ["folds.0.auc", "folds.1.auc", "pearson", "rmse"], "numbers only, flattened")
+        let gate = ["--gate", "SELECT value <= 0.5 FROM metrics WHERE snapshot_id = :candidate AND key = 'rmse'",
+                    "--gate", "SELECT value >= 0.85 FROM metrics WHERE snapshot_id = :candidate AND key = 'pearson'"]
+        let refused = try w.lake(["promote", "ml/_final_accepted", "ml/stage2@1"] + gate)
+        #expect(refused.status == 3)
+        #expect(refused.stderr.contains("key = 'rmse'"))
+        #expect(try w.lake(["promote", "ml/_final_accepted", "ml/stage2@2"] + gate).status == 0)
+        let before = try w.lake("--json", "query", "SELECT * FROM metrics ORDER BY snapshot_id, key").stdout
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: w.dir.at(".lake/catalog.sqlite" + suffix)) }
+        #expect(try w.lake("fsck", "--rebuild-catalog").status == 0)
+        #expect(try w.lake("--json", "query", "SELECT * FROM metrics ORDER BY snapshot_id, key").stdout == before, "metrics are recomputed from the objects")
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import LakeCore
+
+/// Numeric fields of a snapshot's metrics files (`metrics*.json`, `*_metrics.json`,
+/// `manifest.json`, `report*.json`; `$LAKE_METRICS_FILES` replaces the list with its own
+/// comma-separated globs), flattened to key → value: nested keys joined with `.`, array items
+/// by index. Booleans and strings are not metrics.
+public enum Metrics {
+    public struct Value: Sendable, Equatable {
+        public var path: String
+        public var key: String
+        public var value: Double
+    }
+
+    public static var patterns: [String] {
+        ProcessInfo.processInfo.environment["LAKE_METRICS_FILES"].map { $0.split(separator: ",").map(String.init) }
+            ?? ["metrics*.json", "*_metrics.json", "manifest.json", "report*.json"]
+    }
+
+    /// A metrics file larger than this is not read (metrics are small; a large JSON is data).
+    static let maxBytes: UInt64 = 16 << 20
+
+    public static func isMetricsFile(_ path: String) -> Bool {
+        let base = (path as NSString).lastPathComponent
+        return patterns.contains { fnmatch($0, base, 0) == 0 }
+    }
+
+    /// The metrics of a manifest's metrics files, read from the store. A file that is not a
+    /// JSON object gives none.
+    public static func values(of manifest: Manifest, in store: ObjectStore) throws -> [Value] {
+        var out = [Value]()
+        for e in manifest.entries where !e.isSymlink && e.size <= maxBytes && isMetricsFile(e.path) {
+            guard let json = try? JSONSerialization.jsonObject(with: Data(store.bytes(of: e.object))) else { continue }
+            flatten(json, prefix: "", path: e.path, into: &out)
+        }
+        return out
+    }
+
+    static func flatten(_ node: Any, prefix: String, path: String, into out: inout [Value]) {
+        switch node {
+        case let n as NSNumber where String(cString: n.objCType) != "c":
+            if !prefix.isEmpty, n.doubleValue.isFinite { out.append(Value(path: path, key: prefix, value: n.doubleValue)) }
+        case let d as [String: Any]:
+            for (k, v) in d.sorted(by: { $0.key < $1.key }) { flatten(v, prefix: prefix.isEmpty ? k : prefix + "." + k, path: path, into: &out) }
+        case let a as [Any]:
+            for (i, v) in a.enumerated() { flatten(v, prefix: prefix.isEmpty ? "\(i)" : prefix + ".\(i)", path: path, into: &out) }
+        default:
+            break
+        }
+    }
+}
