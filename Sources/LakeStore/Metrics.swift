@@ -13,23 +13,28 @@ public enum Metrics {
     }
 
     public static var patterns: [String] {
-        ProcessInfo.processInfo.environment["LAKE_METRICS_FILES"].map { $0.split(separator: ",").map(String.init) }
-            ?? ["metrics*.json", "*_metrics.json", "manifest.json", "report*.json"]
+        ProcessInfo.processInfo.environment["LAKE_METRICS_FILES"].map { $0.split(separator: ",").map(String.init) } ?? defaultPatterns
     }
 
     /// A metrics file larger than this is not read (metrics are small; a large JSON is data).
     static let maxBytes: UInt64 = 16 << 20
 
-    public static func isMetricsFile(_ path: String) -> Bool {
-        let base = (path as NSString).lastPathComponent
+    /// Whether `path`'s base name matches one of `patterns` (read once by the caller: the
+    /// environment is copied on every read, and this runs for every file of a commit).
+    static func isMetricsFile(_ path: String, _ patterns: [String]) -> Bool {
+        let base = FileIO.baseName(path)
+        guard base.hasSuffix(".json") || patterns != defaultPatterns else { return false }
         return patterns.contains { fnmatch($0, base, 0) == 0 }
     }
+
+    static let defaultPatterns = ["metrics*.json", "*_metrics.json", "manifest.json", "report*.json"]
 
     /// The metrics of a manifest's metrics files, read from the store. A file that is not a
     /// JSON object gives none.
     public static func values(of manifest: Manifest, in store: ObjectStore) throws -> [Value] {
         var out = [Value]()
-        for e in manifest.entries where !e.isSymlink && e.size <= maxBytes && isMetricsFile(e.path) {
+        let patterns = self.patterns
+        for e in manifest.entries where !e.isSymlink && e.size <= maxBytes && isMetricsFile(e.path, patterns) {
             guard let json = try? JSONSerialization.jsonObject(with: Data(store.bytes(of: e.object))) else { continue }
             flatten(json, prefix: "", path: e.path, into: &out)
         }
