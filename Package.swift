@@ -38,7 +38,7 @@ let package = Package(
             "LakeKit", .product(name: "CSV", package: "CSV.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .target(name: "LakeCLI", dependencies: [
-            "LakeKit", "LakeTransforms", "LakeQuery", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "LakeKit", "LakeTransforms", "LakeQuery", .product(name: "CSV", package: "CSV.swift"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lake", dependencies: ["LakeCLI"]),
         .target(name: "LakeTestSupport", dependencies: [

@@ -92,6 +92,11 @@ enum Output {
         FileHandle.standardError.write(Data("lake: error: \(message)\n".utf8))
     }
 
+    /// A remark on stderr that is not an error.
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("lake: note: \(message)\n".utf8))
+    }
+
     static func line(_ text: String = "") {
         print(text)
     }

@@ -30,6 +30,9 @@ struct Promote: ParsableCommand {
 
     func validate() throws {
         do { _ = try RefName(ref) } catch let e as CoreError { throw ValidationError(e.description) }
+        if gates.isEmpty, !data.tables.isEmpty || !data.params.isEmpty {
+            throw ValidationError("--table and --param serve --gate; give a --gate or drop them")
+        }
     }
 
     func run() throws {

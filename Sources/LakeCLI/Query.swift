@@ -30,6 +30,7 @@ struct DataOptions: ParsableArguments {
             let name = String(spec[..<eq])
             var rest = String(spec[spec.index(after: eq)...])
             for (alias, id) in aliases where rest == alias || rest.hasPrefix(alias + ":") { rest = id + rest.dropFirst(alias.count) }
+            if rest.hasPrefix(":") { throw ValidationError("'\(rest)' names nothing here (:current is empty for a new ref)") }
             let (target, glob) = Lake.splitTargetPath(rest)
             return try engine.loadTable(name, target: target, glob: glob)
         }
@@ -78,7 +79,9 @@ struct Query: ParsableCommand {
             return Output.table(["NAME", "WHAT IT ANSWERS"], NamedQuery.all.map { [$0.name, $0.description] })
         }
         let engine = try QueryEngine(lake: global.openLake())
-        _ = try data.load(into: engine)
+        for table in try data.load(into: engine) where table.errors > 0 {
+            Output.note("table \(table.name): \(table.errors) line(s) or file(s) did not parse and were left out")
+        }
         let text = try named.map { try NamedQuery.named($0).sql } ?? sql!
         let result = try engine.query(text, params: data.parsedParams())
         try QueryOutput.render(result, format: global.json ? .json : format, wide: wide)

@@ -22,7 +22,7 @@ struct Reproduce: ParsableCommand {
         let lake = try global.openLake()
         let reproducer = Reproducer(lake: lake)
         let (original, notes) = try reproducer.prepare(target)
-        for note in notes { Output.error("note: \(note)") }
+        for note in notes { Output.note(note) }
         let err = FileHandle.standardError
         let result = try reproducer.reproduce(original, streams: ExecStreams(stdout: { err.write(Data($0)) }, stderr: { err.write(Data($0)) }))
         if global.json {

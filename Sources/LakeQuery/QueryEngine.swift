@@ -55,10 +55,11 @@ public enum QueryError: LakeFailure, Equatable {
     case notOneValue(gate: String, rows: Int, columns: Int)
     case gateFailed(gate: String, value: String)
     case namedQueryNotFound(String, known: [String])
+    case missingParameter(String)
 
     public var category: ErrorCategory {
         switch self {
-        case .sql, .invalidTableName, .notOneValue: return .usage
+        case .sql, .invalidTableName, .notOneValue, .missingParameter: return .usage
         case .gateFailed: return .gateFailed
         case .namedQueryNotFound: return .notFound
         }
@@ -81,6 +82,8 @@ public enum QueryError: LakeFailure, Equatable {
             return "gate \"\(gate)\" returned \(rows) row(s) of \(columns) column(s); a gate returns exactly one value"
         case .gateFailed(let gate, let value):
             return "gate failed: \"\(gate)\" returned \(value.isEmpty ? "NULL" : value); nothing was moved"
+        case .missingParameter(let name):
+            return "the query uses :\(name); give it with --param \(name)=VALUE"
         case .namedQueryNotFound(let name, let known):
             return "no named query '\(name)'; 'lake query --list' lists them: \(known.joined(separator: ", "))"
         }
@@ -123,12 +126,16 @@ public final class QueryEngine {
         guard !sealed else { return }
         try execute("PRAGMA query_only = 1")
         sqlite3_set_authorizer(db, { _, action, first, _, _, _ in
+            let name = first.map { String(cString: $0) } ?? ""
             switch action {
             case SQLITE_SELECT, SQLITE_READ, SQLITE_FUNCTION, SQLITE_RECURSIVE:
                 return SQLITE_OK
+            case SQLITE_UPDATE where name == "sqlite_master":
+                // Connecting json_each/json_tree declares their columns this way; a real write
+                // to the schema still fails (query_only, and writable_schema is refused).
+                return SQLITE_OK
             case SQLITE_PRAGMA:
-                let name = first.map { String(cString: $0).lowercased() } ?? ""
-                return ["table_info", "table_xinfo", "table_list", "index_list", "index_info", "database_list"].contains(name) ? SQLITE_OK : SQLITE_DENY
+                return ["table_info", "table_xinfo", "table_list", "index_list", "index_info", "database_list"].contains(name.lowercased()) ? SQLITE_OK : SQLITE_DENY
             default:
                 return SQLITE_DENY
             }
@@ -140,18 +147,30 @@ public final class QueryEngine {
     public func query(_ sql: String, params: [String: String] = [:]) throws -> QueryResult {
         try seal()
         var statement: OpaquePointer?
-        var tail: UnsafePointer<CChar>?
-        let rc = sql.withCString { sqlite3_prepare_v2(db, $0, -1, &statement, &tail) }
+        var rest = ""
+        let rc = sql.withCString { text in
+            var tail: UnsafePointer<CChar>?
+            let rc = sqlite3_prepare_v2(db, text, -1, &statement, &tail)
+            rest = tail.map { String(cString: $0) } ?? ""
+            return rc
+        }
         guard rc == SQLITE_OK, let statement else {
             let offset = Int(sqlite3_error_offset(db))
             throw QueryError.sql(message: String(cString: sqlite3_errmsg(db)), sql: sql, offset: offset >= 0 ? offset : nil)
         }
         defer { sqlite3_finalize(statement) }
+        if !rest.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ";"))).isEmpty {
+            throw QueryError.sql(message: "give one statement; text follows the first ';'", sql: sql, offset: nil)
+        }
         for i in 0 ..< sqlite3_bind_parameter_count(statement) {
             guard let raw = sqlite3_bind_parameter_name(statement, i + 1) else { continue }
             let name = String(String(cString: raw).dropFirst())
-            if let value = params[name] {
-                sqlite3_bind_text(statement, i + 1, value, -1, unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self))
+            guard let value = params[name] else { throw QueryError.missingParameter(name) }
+            // Bound as what it reads as, so `confidence >= :min` compares numbers.
+            switch QueryEngine.value(value) {
+            case .integer(let v): sqlite3_bind_int64(statement, i + 1, v)
+            case .real(let v): sqlite3_bind_double(statement, i + 1, v)
+            default: sqlite3_bind_text(statement, i + 1, value, -1, unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self))
             }
         }
         let columns = (0 ..< sqlite3_column_count(statement)).map { String(cString: sqlite3_column_name(statement, $0)) }

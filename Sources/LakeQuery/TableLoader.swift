@@ -25,8 +25,9 @@ extension QueryEngine {
             throw QueryError.invalidTableName(name)
         }
         let (snapshot, _) = try lake.resolve(target)
+        // Only files with rows: a glob narrows them, it does not make a JSON report a table.
         let files = try lake.manifest(snapshot).entries.filter { e in
-            !e.isSymlink && (glob.map { fnmatch($0, e.path, 0) == 0 } ?? (RowCounter(fileName: e.path) != nil))
+            !e.isSymlink && RowCounter(fileName: e.path) != nil && (glob.map { fnmatch($0, e.path, 0) == 0 } ?? true)
         }
         try execute("CREATE TABLE main.\"\(name)\" (_file TEXT, _line INTEGER)")
         try execute("BEGIN")
@@ -120,10 +121,13 @@ extension QueryEngine {
         }
     }
 
-    /// CSV cells that read as numbers are stored as numbers, so comparisons work.
+    /// CSV cells (and parameters) that read as numbers are stored as numbers, so comparisons
+    /// work; `007` stays text (an identifier), and so do `inf` and `nan`.
     static func value(_ cell: String) -> QueryValue {
+        let digits = cell.drop { $0 == "-" || $0 == "+" }
+        if digits.count > 1, digits.first == "0", digits.dropFirst().first != "." { return .text(cell) }
         if let i = Int64(cell) { return .integer(i) }
-        if let d = Double(cell), cell.rangeOfCharacter(from: .letters) == nil { return .real(d) }
+        if let d = Double(cell), d.isFinite, cell.allSatisfy({ $0.isNumber || "+-.eE".contains($0) }) { return .real(d) }
         return .text(cell)
     }
 }
@@ -140,7 +144,13 @@ struct TableWriter {
     init(db: OpaquePointer, name: String) { (self.db, self.name) = (db, name) }
 
     mutating func insert(_ values: [(String, QueryValue)]) throws {
-        for (column, _) in values where !columns.contains(column) && columns.count < Self.maxColumns {
+        // SQLite column names ignore case: `ID` and `id` are one column (the first value wins);
+        // a field named like Lake's own `_file`, `_line` or `_raw` does not replace them.
+        var seen = Set<String>()
+        let values = values.enumerated().filter { i, v in
+            seen.insert(v.0.lowercased()).inserted && (i < 3 || !["_file", "_line", "_raw"].contains(v.0.lowercased()))
+        }.map(\.1)
+        for (column, _) in values where !columns.contains(where: { $0.lowercased() == column.lowercased() }) && columns.count < Self.maxColumns {
             let quoted = column.replacingOccurrences(of: "\"", with: "\"\"")
             guard sqlite3_exec(db, "ALTER TABLE main.\"\(name)\" ADD COLUMN \"\(quoted)\"", nil, nil, nil) == SQLITE_OK else {
                 throw QueryError.sql(message: String(cString: sqlite3_errmsg(db)), sql: "ALTER TABLE", offset: nil)
@@ -159,7 +169,7 @@ struct TableWriter {
         sqlite3_clear_bindings(statement)
         let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
         for (column, value) in values {
-            guard let index = columns.firstIndex(of: column) else { continue }
+            guard let index = columns.firstIndex(where: { $0.lowercased() == column.lowercased() }) else { continue }
             let i = Int32(index + 1)
             switch value {
             case .null: sqlite3_bind_null(statement, i)

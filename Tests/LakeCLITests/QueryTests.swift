@@ -207,3 +207,29 @@ import Testing
         #expect(try w.lake("--json", "query", "SELECT * FROM metrics ORDER BY snapshot_id, key").stdout == before, "metrics are recomputed from the objects")
     }
 }
+
+@Suite struct QueryEdgeTests {
+    @Test func paramsCompareAsNumbersAndQueriesAreOneStatementWithEveryParamGiven() throws {
+        let w = try CLIWorkspace()
+        w.dir.write("d/scores.csv", "id,Conf,code\n1,0.9,007\n2,0.5,010\n3,1e-05,3\n")
+        w.dir.write("d/rows.jsonl", "{\"a\":1,\"_raw\":\"mine\"}\nnot json\n{\"a\":2}\n")
+        #expect(try w.lake("commit", "d", "--dataset", "d").status == 0)
+        let r = try w.lake(["query", "--table", "s=d:*.csv", "--param", "min=0.8", "--format", "jsonl", "SELECT id, code FROM s WHERE conf >= :min"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "{\"code\":\"007\",\"id\":1}\n", "a numeric param, a case-insensitive column, 007 kept as text")
+        #expect(try w.lake(["query", "--table", "s=d:*.csv", "--format", "csv", "SELECT conf FROM s WHERE id = 3"]).stdout.contains("1e-05"))
+        let two = try w.lake("query", "SELECT 1; DELETE FROM versions")
+        #expect(two.status == 2)
+        #expect(two.stderr.contains("give one statement"))
+        let missing = try w.lake("query", "--named", "ref-history")
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("give it with --param ref=VALUE"))
+        let rows = try w.lake(["query", "--table", "j=d:*.jsonl", "SELECT count(*), max(_raw) FROM j"])
+        #expect(rows.stderr.contains("note: table j: 1 line(s) or file(s) did not parse"))
+        #expect(rows.stdout.contains("{\"a\":2}") && !rows.stdout.contains("mine"), "lake's _raw is not replaced by a field of that name")
+        #expect(try w.lake(["query", "--format", "jsonl", "SELECT count(*) AS n FROM json_each('[1,2,3]')"]).stdout == "{\"n\":3}\n")
+        let stray = try w.lake(["promote", "r", "d", "--table", "x=d"])
+        #expect(stray.status == 2)
+        #expect(stray.stderr.contains("--table and --param serve --gate"))
+    }
+}
