@@ -76,7 +76,10 @@ struct Exec: ParsableCommand {
                                   : ExecStreams(stdout: { out.write(Data($0)) }, stderr: { err.write(Data($0)) })
         let result = try lake.exec(plan, resuming: resume, streams: streams)
         try RunOutput.render(result, global: global)
-        if result.run.status == "failed" { throw ExitCode(result.run.exitCode ?? 1) }
+        if result.run.status == "failed" {
+            let code = result.run.exitCode ?? 1
+            throw ExitCode(code == 0 ? 1 : code)  // the command succeeded but its outputs were refused
+        }
     }
 }
 
@@ -85,7 +88,8 @@ enum RunOutput {
         if global.json { return try Output.json(result) }
         let run = result.run
         if run.status == "failed" {
-            Output.error("run \(run.id) failed with exit status \(run.exitCode ?? -1); its directory is kept in \(result.keptDirectory ?? "?"): resume with 'lake exec --resume \(run.id)'")
+            let why = run.exitCode == 0 ? (run.message ?? "its outputs were refused") : "exit status \(run.exitCode ?? -1)"
+            Output.error("run \(run.id) failed (\(why)); its directory is kept in \(result.keptDirectory ?? "?"): resume with 'lake exec --resume \(run.id)'")
             return
         }
         if global.quiet { return }

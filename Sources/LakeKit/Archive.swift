@@ -40,8 +40,9 @@ extension Lake {
                           bytes: Int64(manifest.totalBytes), rows: rows.isEmpty ? nil : rows.reduce(0, +),
                           createdAt: version.createdAt, archivedAt: Timestamp.string(now))
         }
-        // Another version holding this snapshot is archived already: this one shares the file.
-        if let shared = existing.first {
+        // Another version holding this snapshot is archived already: this one shares the file,
+        // if the file is still there as it was written.
+        if let shared = existing.first, (try? SnapshotArchive.sha256(of: directory + "/" + shared.archive)) == shared.archiveSha256 {
             let made = record(shared.archive, shared.archiveSha256, shared.originalName)
             try writerLock.withLock {
                 try appendIndexLine(made)

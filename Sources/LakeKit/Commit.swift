@@ -41,6 +41,7 @@ extension Lake {
             let skipping = FileIdentity(path: directory).map { Set([$0]) } ?? []
             let ingest = try Snapshotter(store: store).snapshot(path: root, cache: oldCache, skipping: skipping, batch: batch,
                                                                  progress: progress)
+            try checkLedgerGrowth(dataset, kind: kind, ingest.manifest)
             try batch.store(ingest.manifest.encoded())
             try batch.finish()
             let metrics = try Metrics.values(of: ingest.manifest, in: store)

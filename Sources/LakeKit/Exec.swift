@@ -207,18 +207,28 @@ extension Lake {
         run.inputs = inputs
         var contents = [String: SnapshotContent]()
         if exit.status == 0 {
-            for o in plan.outputs {
-                let ingest = try Snapshotter(store: store).snapshot(path: dir + "/out/" + o.name, cache: [:], batch: batch)
-                try batch.store(ingest.manifest.encoded())
-                contents[ingest.manifest.id.description] = SnapshotContent(manifest: ingest.manifest, rows: ingest.rows,
-                                                                           metrics: try Metrics.values(of: ingest.manifest, in: store))
-                run.outputs.append(.init(name: o.name, dataset: o.dataset, kind: o.kind, snapshot: ingest.manifest.id.description))
+            do {
+                for o in plan.outputs {
+                    let ingest = try Snapshotter(store: store).snapshot(path: dir + "/out/" + o.name, cache: [:], batch: batch)
+                    try checkLedgerGrowth(DatasetName(o.dataset), kind: Kind(parsing: o.kind), ingest.manifest)
+                    try batch.store(ingest.manifest.encoded())
+                    contents[ingest.manifest.id.description] = SnapshotContent(manifest: ingest.manifest, rows: ingest.rows,
+                                                                               metrics: try Metrics.values(of: ingest.manifest, in: store))
+                    run.outputs.append(.init(name: o.name, dataset: o.dataset, kind: o.kind, snapshot: ingest.manifest.id.description))
+                }
+            } catch let failure as LakeFailure {
+                // The command ran but its outputs cannot be kept (a link out of the tree, a
+                // ledger that shrank): a failed run, its directory kept to fix and resume.
+                run.status = "failed"
+                run.outputs = []
+                contents = [:]
+                run.message = [plan.message, "outputs refused: \(failure)"].compactMap { $0 }.joined(separator: "; ")
             }
         }
         try batch.finish()
         try store.sync()
         let recorded = try writerLock.withLock { try catalog.recordRun(run, outputs: contents) }
-        if exit.status == 0 {
+        if recorded.status == "succeeded" {
             try? Self.removeTree(dir)
             return ExecResult(run: recorded, keptDirectory: nil)
         }

@@ -17,13 +17,14 @@ public enum LakeError: LakeFailure {
     case notResumable(String, reason: String)
     case runNotFound(String)
     case archived(String, archive: String)
+    case ledgerNotAppended(dataset: String, version: Int, path: String, problem: String)
 
     public var category: ErrorCategory {
         switch self {
         case .notALake, .targetNotFound, .pathNotInSnapshot: return .notFound
         case .snapshotMissing, .catalogMissing: return .corruption
         case .newerFormat, .unreadableFormat: return .failure
-        case .lockTimeout: return .conflict
+        case .lockTimeout, .ledgerNotAppended: return .conflict
         case .ambiguousTarget, .invalidTarget, .isADirectory, .invalidPlan: return .usage
         case .notResumable, .runNotFound, .archived: return .notFound
         }
@@ -51,6 +52,8 @@ public enum LakeError: LakeFailure {
             return "'\(path)' is a directory in snapshot \(snapshot), not a file; 'lake show \(snapshot)' lists its files"
         case .invalidPlan(let problem):
             return "cannot run: \(problem)"
+        case .ledgerNotAppended(let dataset, let version, let path, let problem):
+            return "ledger '\(dataset)' only grows: against version \(version), '\(path)' \(problem); nothing was recorded. Commit the whole log (a resumed job must append), or use another dataset"
         case .archived(let target, let archive):
             return "'\(target)' is archived in \(archive) and gc dropped its objects; run 'lake restore \(target)' or add --restore"
         case .runNotFound(let id):

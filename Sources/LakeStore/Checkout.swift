@@ -46,7 +46,10 @@ public enum Checkout {
             }
             for dir in dirs.sorted(by: { $0.count < $1.count }) { try FileIO.makeDirectories(staging + "/" + dir) }
             let report = try write(manifest.entries, store: store, into: staging, mode: mode)
-            if fm.fileExists(atPath: dest) { try fm.removeItem(atPath: dest) }
+            // rmdir, never a recursive remove: a file someone put there meanwhile stays.
+            if fm.fileExists(atPath: dest), rmdir(dest) != 0 {
+                throw errno == ENOTEMPTY || errno == EEXIST ? StoreError.checkoutDestinationNotEmpty(destination) : SystemError("replace", path: dest)
+            }
             try FileIO.rename(staging, dest)
             return CheckoutReport(directory: dest, files: manifest.entries.count, bytes: manifest.totalBytes,
                                   linked: report.linked, reflinked: report.reflinked)

@@ -102,12 +102,26 @@ public final class ObjectBatch: @unchecked Sendable {
             throw error
         }
         let id = hasher.finalize()
-        guard expecting == nil || id == expecting, claim(id, size: Int(size)) else {
+        guard expecting == nil || id == expecting else {
             unlink(tmp)
             return (id, size, false)
         }
-        try place(tmp, as: id)
-        return (id, size, true)
+        if claim(id, size: Int(size)) {
+            try place(tmp, as: id)
+            return (id, size, true)
+        }
+        lock.lock()
+        let ours = claimed.contains(id)
+        lock.unlock()
+        if !ours {
+            // Stored before, by name and size only: these bytes were just hashed, so they
+            // replace the stored file for the price of a rename, which heals a copy a crash
+            // or a stray write damaged (restore relies on it).
+            try place(tmp, as: id)
+            return (id, size, false)
+        }
+        unlink(tmp)
+        return (id, size, false)
     }
 
     /// Stores a file's bytes as one object (a run's logs).

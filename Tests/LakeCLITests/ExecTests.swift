@@ -94,7 +94,7 @@ import Testing
             """
         let first = try w.lake(["exec", "--in", "words=step1/words", "--out", "log=evals/passC", "--", "sh", "-c", job])
         #expect(first.status == 7)
-        #expect(first.stderr.contains("failed with exit status 7"))
+        #expect(first.stderr.contains("failed (exit status 7)"))
         let failed = try #require((LakeCLI.json(try w.lake("--json", "runs", "--status", "failed")) as? [[String: Any]])?.first)
         let id = try #require(failed["id"] as? String)
         #expect(failed["outputs"] as? [Any] == nil || (failed["outputs"] as? [Any])?.isEmpty == true)

@@ -144,3 +144,52 @@ import Testing
         #expect(r.stdout.contains("archive archives/index.jsonl: line 2 is malformed"), "\(r.stdout)")
     }
 }
+
+@Suite struct InvariantTests {
+    /// Invariant 5: a resumed job that truncated or rewrote its ledger is refused with what
+    /// would be lost; an append is a new version.
+    @Test func aLedgerOnlyGrows() throws {
+        let w = try CLIWorkspace()
+        w.dir.write("q/_ledger/yellow_passed.jsonl", "{\"t\":1}\n{\"t\":2}\n{\"t\":3}\n")
+        #expect(try w.lake("commit", "q", "--dataset", "corpus/_ledger", "--kind", "ledger").status == 0)
+        w.dir.write("q/_ledger/yellow_passed.jsonl", "{\"t\":1}\n{\"t\":2}\n{\"t\":3}\n{\"t\":4}\n")
+        #expect(try w.lake("commit", "q", "--dataset", "corpus/_ledger").status == 0, "an append is fine")
+        w.dir.write("q/_ledger/yellow_passed.jsonl", "{\"t\":1}\n")
+        let truncated = try w.lake("commit", "q", "--dataset", "corpus/_ledger")
+        #expect(truncated.status == 5)
+        #expect(truncated.stderr.contains("ledger 'corpus/_ledger' only grows: against version 2, '_ledger/yellow_passed.jsonl' it would lose 24 of its 32 bytes"), "\(truncated.stderr)")
+        w.dir.write("q/_ledger/yellow_passed.jsonl", "{\"t\":9}\n{\"t\":2}\n{\"t\":3}\n{\"t\":4}\n{\"t\":5}\n")
+        let rewritten = try w.lake("commit", "q", "--dataset", "corpus/_ledger")
+        #expect(rewritten.status == 5)
+        #expect(rewritten.stderr.contains("rewritten, not appended to"))
+        #expect(try w.lake("log", "corpus/_ledger").stdout.contains("@2") && !(try w.lake("log", "corpus/_ledger").stdout.contains("@3")))
+        // A run whose ledger output shrank is a failed run, kept for a fix and a resume.
+        let run = try w.lake(["exec", "--out", "l=corpus/_ledger:ledger", "--", "sh", "-c", "mkdir -p $LAKE_OUT_l/_ledger; echo '{}' > $LAKE_OUT_l/_ledger/yellow_passed.jsonl"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("outputs refused") && run.stderr.contains("resume with"), "\(run.stderr)")
+        #expect(try w.lake("runs", "--status", "failed").stdout.contains("failed"))
+    }
+
+    /// A stored loose object damaged in place is healed by restoring its archive (and by any
+    /// commit of the same bytes): verified bytes replace the stored file.
+    @Test func restoreHealsADamagedStoredObject() throws {
+        let w = try CLIWorkspace()
+        var random = SeededBytes(seed: 12)
+        let big = random.next(2 << 20)
+        w.dir.write("d/big.bin", big)
+        #expect(try w.lake("commit", "d", "--dataset", "d").status == 0)
+        #expect(try w.lake("archive", "d").status == 0)
+        let objects = w.dir.at(".lake/objects")
+        let fan = try #require(try FileManager.default.contentsOfDirectory(atPath: objects).first)
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: objects + "/" + fan).first)
+        let path = objects + "/" + fan + "/" + name
+        chmod(path, 0o644)
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        try handle.write(contentsOf: Data([0, 0, 0, 0]))
+        try handle.close()
+        #expect(try w.lake("cat", "d:big.bin").status == 6)
+        #expect(try w.lake("restore", "d").status == 0)
+        #expect(try w.lake("cat", "d:big.bin").stdoutData == big)
+        #expect(try w.lake("fsck").status == 0)
+    }
+}

@@ -1,0 +1,34 @@
+import LakeCatalog
+import LakeCore
+import LakeStore
+
+extension Lake {
+    /// Invariant 5: a new version of a ledger dataset must start, file by file, with the bytes
+    /// of the latest version. A file that is gone, shorter, or different in its first bytes
+    /// (a resumed job that truncated or rewrote its log) is refused with what would be lost.
+    func checkLedgerGrowth(_ dataset: DatasetName, kind: Kind?, _ manifest: Manifest) throws {
+        guard (try catalog.datasetKind(dataset) ?? kind) == .ledger,
+              let latest = try? catalog.version(of: dataset, number: nil) else { return }
+        let old = try self.manifest(SnapshotID(parsing: latest.snapshot))
+        let new = Dictionary(manifest.entries.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        func refuse(_ path: String, _ problem: String) -> LakeError {
+            .ledgerNotAppended(dataset: dataset.rawValue, version: latest.version, path: path, problem: problem)
+        }
+        for e in old.entries where new[e.path]?.object != e.object {
+            guard let n = new[e.path] else { throw refuse(e.path, "the file is gone, losing its \(e.size) bytes") }
+            guard n.size >= e.size else { throw refuse(e.path, "it would lose \(e.size - n.size) of its \(e.size) bytes") }
+            guard let location = try store.location(of: n.object) else { throw StoreError.missingObject(n.object) }
+            var prefix = SHA256Hasher()
+            var left = Int(e.size)
+            _ = try store.read(at: location) { chunk in
+                guard left > 0 else { return }
+                let take = min(left, chunk.count)
+                prefix.update(UnsafeRawBufferPointer(rebasing: chunk[0 ..< take]))
+                left -= take
+            }
+            guard prefix.finalize() == e.object else {
+                throw refuse(e.path, "its first \(e.size) bytes differ: it was rewritten, not appended to")
+            }
+        }
+    }
+}
