@@ -102,8 +102,10 @@ public final class QueryEngine {
     public init(lake: Lake) throws {
         self.lake = lake
         var handle: OpaquePointer?
-        guard sqlite3_open_v2(":memory:", &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, nil) == SQLITE_OK, let handle else {
-            throw QueryError.sql(message: "cannot open an in-memory database", sql: "", offset: nil)
+        // "": a private temporary database on disk, so a loaded table larger than memory
+        // spills to a temp file (SQLite keeps only its page cache in memory).
+        guard sqlite3_open_v2("", &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, nil) == SQLITE_OK, let handle else {
+            throw QueryError.sql(message: "cannot open a temporary database", sql: "", offset: nil)
         }
         db = handle
         let uri = "file:" + (lake.catalog.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? lake.catalog.path) + "?mode=ro"

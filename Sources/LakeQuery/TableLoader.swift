@@ -43,6 +43,7 @@ extension QueryEngine {
                 }
             }
             table.finish()
+            try spreadJSONColumns(name, &loaded)
             try execute("COMMIT")
         } catch {
             table.finish()
@@ -55,17 +56,12 @@ extension QueryEngine {
     private func loadJSONLines(_ file: ManifestEntry, into table: inout TableWriter, _ loaded: inout LoadedTable) throws {
         var pending = [UInt8]()
         var line = 0
+        // Lines go in raw; SQLite's JSON functions (in C) check them and fill the columns
+        // afterwards (`spreadJSONColumns`).
         func flush(_ bytes: ArraySlice<UInt8>) throws {
             line += 1
             guard bytes.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { return }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-                loaded.errors += 1
-                return
-            }
-            var values: [(String, QueryValue)] = [("_file", .text(file.path)), ("_line", .integer(Int64(line))),
-                                                  ("_raw", .text(String(decoding: bytes, as: UTF8.self)))]
-            for (key, value) in object.sorted(by: { $0.key < $1.key }) { values.append((key, Self.value(value))) }
-            try table.insert(values)
+            try table.insert([("_file", .text(file.path)), ("_line", .integer(Int64(line))), ("_raw", .text(String(decoding: bytes, as: UTF8.self)))])
             loaded.rows += 1
         }
         try lake.store.read(file.object) { chunk in
@@ -78,6 +74,43 @@ extension QueryEngine {
             pending.removeSubrange(pending.startIndex ..< start)
         }
         if !pending.isEmpty { try flush(pending[...]) }
+    }
+
+    /// Drops JSON-lines rows that are not JSON objects (counted as errors), adds a column per
+    /// top-level key (up to `TableWriter.maxColumns`) and fills them with `->>`, which keeps
+    /// numbers numbers and gives nested values as JSON text.
+    private func spreadJSONColumns(_ name: String, _ loaded: inout LoadedTable) throws {
+        let table = Self.quoted(name)
+        let jsonRows = "(_file LIKE '%.jsonl' OR _file LIKE '%.ndjson')"
+        try execute("DELETE FROM main.\(table) WHERE \(jsonRows) AND NOT (json_valid(_raw) AND json_type(_raw) = 'object')")
+        let dropped = Int(sqlite3_changes(db))
+        loaded.errors += dropped
+        loaded.rows -= dropped
+        var existing = Set(try rawQuery("SELECT name FROM pragma_table_info('\(name)')").map { $0.lowercased() })
+        var columns = [String]()
+        for key in try rawQuery("SELECT DISTINCT j.key FROM main.\(table), json_each(_raw) j WHERE \(jsonRows) LIMIT \(TableWriter.maxColumns)")
+        where existing.count < TableWriter.maxColumns && existing.insert(key.lowercased()).inserted {
+            try execute("ALTER TABLE main.\(table) ADD COLUMN \(Self.quoted(key))")
+            columns.append(key)
+        }
+        guard !columns.isEmpty else { return }
+        let sets = columns.map { key in
+            let path = "$.\"" + key.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            return "\(Self.quoted(key)) = _raw ->> '\(path.replacingOccurrences(of: "'", with: "''"))'"
+        }
+        try execute("UPDATE main.\(table) SET \(sets.joined(separator: ", ")) WHERE \(jsonRows)")
+    }
+
+    /// The first column of every row of a statement run before the connection is sealed.
+    private func rawQuery(_ sql: String) throws -> [String] {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK else {
+            throw QueryError.sql(message: String(cString: sqlite3_errmsg(db)), sql: sql, offset: nil)
+        }
+        defer { sqlite3_finalize(statement) }
+        var out = [String]()
+        while sqlite3_step(statement) == SQLITE_ROW { out.append(String(cString: sqlite3_column_text(statement, 0))) }
+        return out
     }
 
     private func loadCSV(_ file: ManifestEntry, delimiter: UnicodeScalar, into table: inout TableWriter, _ loaded: inout LoadedTable) throws {
@@ -108,19 +141,6 @@ extension QueryEngine {
         if reader.error != nil { loaded.errors += 1 }
     }
 
-    /// JSON values keep their types; nested values become JSON text.
-    static func value(_ any: Any) -> QueryValue {
-        switch any {
-        case is NSNull: return .null
-        case let n as NSNumber where String(cString: n.objCType) == "c": return .integer(n.boolValue ? 1 : 0)  // JSON true/false
-        case let n as NSNumber: return n.doubleValue == n.doubleValue.rounded() && abs(n.doubleValue) < 9e15 ? .integer(n.int64Value) : .real(n.doubleValue)
-        case let s as String: return .text(s)
-        default:
-            let data = (try? JSONSerialization.data(withJSONObject: any, options: [.sortedKeys, .fragmentsAllowed])) ?? Data()
-            return .text(String(decoding: data, as: UTF8.self))
-        }
-    }
-
     /// CSV cells (and parameters) that read as numbers are stored as numbers, so comparisons
     /// work; `007` stays text (an identifier), and so do `inf` and `nan`.
     static func value(_ cell: String) -> QueryValue {
@@ -137,6 +157,8 @@ struct TableWriter {
     let db: OpaquePointer
     let name: String
     private var columns = ["_file", "_line"]
+    /// Lowercased column name → position (SQLite column names ignore case).
+    private var index = ["_file": 0, "_line": 1]
     private var statement: OpaquePointer?
     /// A JSON-lines file may have any number of keys; past this many, keys stay in `_raw`.
     static let maxColumns = 500
@@ -144,17 +166,12 @@ struct TableWriter {
     init(db: OpaquePointer, name: String) { (self.db, self.name) = (db, name) }
 
     mutating func insert(_ values: [(String, QueryValue)]) throws {
-        // SQLite column names ignore case: `ID` and `id` are one column (the first value wins);
-        // a field named like Lake's own `_file`, `_line` or `_raw` does not replace them.
-        var seen = Set<String>()
-        let values = values.enumerated().filter { i, v in
-            seen.insert(v.0.lowercased()).inserted && (i < 3 || !["_file", "_line", "_raw"].contains(v.0.lowercased()))
-        }.map(\.1)
-        for (column, _) in values where !columns.contains(where: { $0.lowercased() == column.lowercased() }) && columns.count < Self.maxColumns {
+        for (column, _) in values where index[column.lowercased()] == nil && columns.count < Self.maxColumns {
             let quoted = column.replacingOccurrences(of: "\"", with: "\"\"")
             guard sqlite3_exec(db, "ALTER TABLE main.\"\(name)\" ADD COLUMN \"\(quoted)\"", nil, nil, nil) == SQLITE_OK else {
                 throw QueryError.sql(message: String(cString: sqlite3_errmsg(db)), sql: "ALTER TABLE", offset: nil)
             }
+            index[column.lowercased()] = columns.count
             columns.append(column)
             finish()
         }
@@ -168,9 +185,13 @@ struct TableWriter {
         sqlite3_reset(statement)
         sqlite3_clear_bindings(statement)
         let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+        // SQLite column names ignore case: `ID` and `id` are one column and the first value
+        // wins; a field named like Lake's own `_file`, `_line` or `_raw` (always given first)
+        // does not replace them.
+        var bound = Set<Int>()
         for (column, value) in values {
-            guard let index = columns.firstIndex(where: { $0.lowercased() == column.lowercased() }) else { continue }
-            let i = Int32(index + 1)
+            guard let position = index[column.lowercased()], bound.insert(position).inserted else { continue }
+            let i = Int32(position + 1)
             switch value {
             case .null: sqlite3_bind_null(statement, i)
             case .integer(let v): sqlite3_bind_int64(statement, i, v)
