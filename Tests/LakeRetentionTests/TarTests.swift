@@ -52,12 +52,17 @@ import LakeTestSupport
         (["--zstd", "-cPf", "evil.tar.zst", "run/ok.jsonl", "run/../outside.txt"], "unsafe entry 'run/../outside.txt'"),
         (["--zstd", "-cf", "evil.tar.zst", "outside.txt"], "outside the archive's directory"),
         (["--zstd", "-cf", "evil.tar.zst", "run/ok.jsonl", "run/extra.txt"], "the snapshot has no such file"),
+        (["--zstd", "-cf", "evil.tar.zst", "link/ok.jsonl"], "outside the archive's directory"),
+        (["--zstd", "-cf", "evil.tar.zst", "--transform", "s,^link,run,", "link/ok.jsonl"], "does not match its manifest at 'run/ok.jsonl'"),
     ])
     func refusedByName(_ args: [String], _ message: String) throws {
         let dir = TempDirectory()
         dir.write("run/ok.jsonl", "{}\n")
         dir.write("run/extra.txt", "x\n")
         dir.write("outside.txt", "x\n")
+        // A link where the snapshot has a file, pointing out of the tree.
+        try FileManager.default.createDirectory(atPath: dir.at("link"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir.at("link/ok.jsonl"), withDestinationPath: "/etc/passwd")
         try tar(args, cwd: dir.path)
         try ObjectStore.create(at: dir.at(".lake"))
         let store = ObjectStore(root: dir.at(".lake"))
