@@ -39,4 +39,11 @@ run rollback field/_current/MERGED -m "back to the resumed run"
 run log field/_current/MERGED
 run cat 'field/_current/MERGED:failed_batches/7.failed.jsonl'
 run checkout runs/passX@1 checkout/passX_v1
+
+# A transform as a recorded run: words per level, from the promoted scores.
+run exec --in scores=field/_current/MERGED --out levels=reports/levels -m "words per level" -- \
+  sh -c 'tail -n +2 "$LAKE_IN_scores/scores.csv" | cut -d, -f3 | sort | uniq -c | awk "{print \$2\",\"\$1}" > "$LAKE_OUT_levels/levels.csv"'
+run lineage reports/levels
+run query --table s=runs/passX:scores.csv "SELECT rarity_level, count(*) AS words, round(avg(confidence), 3) AS confidence FROM s GROUP BY 1 ORDER BY 1"
+run retention plan
 run fsck
