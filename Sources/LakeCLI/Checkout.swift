@@ -22,7 +22,9 @@ struct Checkout: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let report = try global.openLake().checkout(target, into: dir, mode: link ? .link : .copy, restore: restore)
+        let progress = ProgressLine.forTerminal(global, label: "writing files")
+        let report = try global.openLake().checkout(target, into: dir, mode: link ? .link : .copy, restore: restore, progress: progress?.callback)
+        progress?.finish()
         if global.json { return try Output.json(report) }
         if global.quiet { return }
         var how = ""

@@ -28,7 +28,9 @@ struct Fsck: ParsableCommand {
                 Output.line("rebuilt the catalog: \(Output.count(counts.datasets, "dataset")), \(Output.count(counts.versions, "version")), \(Output.count(counts.refMoves, "ref move"))")
             }
         }
-        let report = try global.openLake().fsck()
+        let progress = ProgressLine.forTerminal(global, label: "checking objects")
+        let report = try global.openLake().fsck(progress: progress?.callback)
+        progress?.finish()
         if global.json {
             try Output.json(Result(report: report, rebuilt: rebuilt))
         } else {

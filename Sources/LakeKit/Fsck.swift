@@ -30,8 +30,8 @@ public struct FsckReport: Sendable, Codable, Equatable {
 extension Lake {
     /// Re-hashes every object, decodes every manifest, and checks every catalog row that names
     /// a snapshot against the objects (invariant 1).
-    public func fsck() throws -> FsckReport {
-        let verification = try StoreVerifier.verify(store)
+    public func fsck(progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> FsckReport {
+        let verification = try StoreVerifier.verify(store, progress: progress)
         var problems = verification.problems.map {
             FsckProblem(area: $0.location.hasSuffix(".pack") ? "pack" : "object", subject: $0.object ?? $0.location, problem: "\($0.problem) (\($0.location))")
         }

@@ -25,7 +25,9 @@ public enum Checkout {
     /// Writes `manifest` into `destination`, which must not exist or be empty. The tree is built
     /// beside it under a temporary name and renamed into place, so a failed or interrupted
     /// checkout leaves no partial tree at `destination`.
-    public static func run(_ manifest: Manifest, store: ObjectStore, into destination: String, mode: CheckoutMode) throws -> CheckoutReport {
+    /// `progress` gets (files written, files in all) from worker threads.
+    public static func run(_ manifest: Manifest, store: ObjectStore, into destination: String, mode: CheckoutMode,
+                           progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> CheckoutReport {
         let dest = URL(fileURLWithPath: destination).standardizedFileURL.path
         let fm = FileManager.default
         var isDir: ObjCBool = false
@@ -45,7 +47,7 @@ public enum Checkout {
                 while !dir.isEmpty, dirs.insert(dir).inserted { dir = FileIO.parent(dir) }
             }
             for dir in dirs.sorted(by: { $0.count < $1.count }) { try FileIO.makeDirectories(staging + "/" + dir) }
-            let report = try write(manifest.entries, store: store, into: staging, mode: mode)
+            let report = try write(manifest.entries, store: store, into: staging, mode: mode, progress: progress)
             // rmdir, never a recursive remove: a file someone put there meanwhile stays.
             if fm.fileExists(atPath: dest), rmdir(dest) != 0 {
                 throw errno == ENOTEMPTY || errno == EEXIST ? StoreError.checkoutDestinationNotEmpty(destination) : SystemError("replace", path: dest)
@@ -67,7 +69,9 @@ public enum Checkout {
         var error: Error?
     }
 
-    private static func write(_ entries: [ManifestEntry], store: ObjectStore, into root: String, mode: CheckoutMode) throws -> (linked: Int, reflinked: Int) {
+    private static func write(_ entries: [ManifestEntry], store: ObjectStore, into root: String, mode: CheckoutMode,
+                              progress: (@Sendable (Int, Int) -> Void)?) throws -> (linked: Int, reflinked: Int) {
+        let notify = progress
         let progress = Progress()
         DispatchQueue.concurrentPerform(iterations: max(1, ProcessInfo.processInfo.activeProcessorCount)) { _ in
             while true {
@@ -75,7 +79,9 @@ public enum Checkout {
                 guard progress.error == nil, progress.next < entries.count else { progress.lock.unlock(); return }
                 let e = entries[progress.next]
                 progress.next += 1
+                let done = progress.next
                 progress.lock.unlock()
+                if done % 256 == 0 || done == entries.count { notify?(done, entries.count) }
                 do {
                     let how = try place(e, store: store, at: root + "/" + e.path, mode: mode)
                     progress.lock.lock()

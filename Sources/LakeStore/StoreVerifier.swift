@@ -21,7 +21,8 @@ public struct StoreVerification: Sendable {
 
 /// Re-hashes every loose and packed object on all cores (invariant 1).
 public enum StoreVerifier {
-    public static func verify(_ store: ObjectStore) throws -> StoreVerification {
+    /// `progress` gets (objects checked, objects in all) from worker threads.
+    public static func verify(_ store: ObjectStore, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> StoreVerification {
         var problems = try store.damagedPacks.sorted { $0.key < $1.key }.map {
             StoreProblem(object: nil, location: $0.key, problem: $0.value.description)
         }
@@ -46,6 +47,7 @@ public enum StoreVerifier {
                 index += 1
                 next.unlock()
                 guard i < work.count else { return }
+                if i % 256 == 0 { progress?(i, work.count) }
                 let (id, location) = work[i]
                 var size: UInt64 = 0
                 let outcome = Result { try store.read(at: location) { size += UInt64($0.count) } }
