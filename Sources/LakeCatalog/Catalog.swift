@@ -193,7 +193,7 @@ public final class Catalog: @unchecked Sendable {
     // MARK: Snapshots
 
     public func hasSnapshot(_ id: SnapshotID) throws -> Bool {
-        try read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshots WHERE id = ?)", arguments: [id.description]) ?? false }
+        try read { db in try Self.hasSnapshot(db, id) }
     }
 
     /// Snapshots whose hex starts with `prefix`.
@@ -424,7 +424,7 @@ public final class Catalog: @unchecked Sendable {
             }
         }
         if current == target { return nil }
-        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshots WHERE id = ?)", arguments: [target]) == true else {
+        guard try Self.hasSnapshot(db, SnapshotID(parsing: target)) else {
             throw CatalogError.snapshotNotCatalogued(target)
         }
         try journalAndApply(db, .refMove(.init(ref: name.rawValue, from: current, to: target, action: action, actor: actor,

@@ -220,8 +220,9 @@ extension Catalog {
 }
 
 extension JSONEncoder {
-    /// Sorted keys, unescaped slashes: the catalog's JSON columns have one spelling.
-    static var sorted: JSONEncoder {
+    /// Sorted keys, no whitespace, unescaped slashes: one spelling per value, for the catalog's
+    /// JSON columns and for hashing run keys.
+    public static var sorted: JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return e

@@ -135,7 +135,6 @@ extension Lake {
                     let into = dir + "/in/" + input.name
                     // An archived input whose objects gc dropped is restored from its archive.
                     _ = try whenArchived(input.snapshot, target: input.snapshot.description, restore: true) {
-                        try? Self.removeTree(into)
                         return try Checkout.run(try manifest(input.snapshot), store: store, into: into, mode: mode)
                     }
                     try Self.makeReadOnly(into)

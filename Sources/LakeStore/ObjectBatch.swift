@@ -39,8 +39,6 @@ public final class ObjectBatch: @unchecked Sendable {
         return claimed.count
     }
 
-    public func finish(_ pack: PackWriter) throws { try pack.finish() }
-
     /// Completes the batch's own pack (what `store(_:)` wrote): call before the sync. A batch
     /// dropped without it leaves those objects unwritten.
     public func finish() throws {

@@ -131,7 +131,7 @@ private final class Worker {
 
     deinit { buffer.deallocate() }
 
-    func finish() throws { try batch.finish(pack) }
+    func finish() throws { try pack.finish() }
 
     func ingest(_ entry: TreeScanner.Entry) throws {
         let full = entry.path.isEmpty ? base : base + "/" + entry.path

@@ -99,7 +99,7 @@ public struct PipelineRunner {
         let parts = KeyParts(command: stage.command, params: stage.params, inputs: inputs, code: try codeHashes(stage),
                              environment: Self.keyedEnvironment(stage.environment),
                              outputs: stage.outputs.map { "\($0.name)=\($0.dataset):\($0.kind)" })
-        let key = SHA256Hasher.hash(Array(try JSONEncoder.canonical.encode(parts))).description
+        let key = SHA256Hasher.hash(Array(try JSONEncoder.sorted.encode(parts))).description
         let previous = try lake.catalog.lastRun(stage: stage.name, statuses: ["succeeded", "cached"])
         let reasons = Self.changes(from: previous, to: parts)
         let reusable = force ? nil : try lake.catalog.succeededRun(key: key)
@@ -220,15 +220,6 @@ public struct PipelineRunner {
         let outputs = previous.outputs.map { "\($0.name)=\($0.dataset):\($0.kind)" }.sorted()
         if outputs != parts.outputs.sorted() { out.append("outputs changed") }
         return out.isEmpty ? ["the stage's declaration changed"] : out
-    }
-}
-
-extension JSONEncoder {
-    /// Sorted keys, no whitespace, unescaped slashes: one byte sequence per value, for hashing.
-    static var canonical: JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
     }
 }
 
