@@ -21,12 +21,15 @@ let package = Package(
         // SHA-256 from the system's OpenSSL libcrypto: it uses the CPU's SHA instructions and
         // costs nothing to build (swift-crypto would add minutes to every clean build).
         .systemLibrary(name: "CCrypto", providers: [.apt(["libssl-dev"])]),
-        // Archives are tar streams compressed in-process with the system's libzstd.
+        // Archives are tar streams compressed in-process with the system's libzstd, which also
+        // reads .zst tables.
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
         // Linux calls Swift cannot reach directly (syncfs, sync_file_range, FICLONE).
         .target(name: "CLakeSys"),
         .target(name: "LakeCore", dependencies: ["CCrypto"]),
-        .target(name: "LakeStore", dependencies: ["LakeCore", "CLakeSys"]),
+        // Tabular files compressed as .gz or .zst are profiled as they are committed.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "LakeStore", dependencies: ["LakeCore", "CLakeSys", "CZlib", "CZstd"]),
         .target(name: "LakeCatalog", dependencies: [
             "LakeCore", "LakeStore", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),

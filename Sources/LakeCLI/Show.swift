@@ -22,9 +22,14 @@ struct Show: ParsableCommand {
         for r in details.refs { Output.line("ref      \(r)") }
         if let run = details.producedBy { Output.line("made by  \(run) ('lake show \(run)')") }
         for m in details.metrics { Output.line("metric   \(m.key) = \(m.value) (\(m.path))") }
+        let damaged = details.files.filter { ($0.parseErrors ?? 0) > 0 }
+        if !damaged.isEmpty {
+            Output.line("errors   \(damaged.reduce(0) { $0 + ($1.parseErrors ?? 0) }) records did not parse, in \(damaged.count) file(s)")
+        }
         Output.line()
-        Output.table(["MODE", "SIZE", "ROWS", "PATH"], details.files.map {
-            [String($0.mode, radix: 8), "\($0.size)", $0.rows.map { "\($0)" } ?? "-", $0.path]
+        Output.table(["MODE", "SIZE", "ROWS", "ERRORS", "COLUMNS", "PATH"], details.files.map {
+            [String($0.mode, radix: 8), "\($0.size)", $0.rows.map { "\($0)" } ?? "-", $0.parseErrors.map { "\($0)" } ?? "-",
+             $0.columns.map { "\($0.count)" } ?? "-", $0.path]
         })
     }
 

@@ -218,9 +218,11 @@ public final class Catalog: @unchecked Sendable {
 
     public func files(of snapshot: SnapshotID) throws -> [FileRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT path, mode, size, object_id, rows FROM snapshot_files WHERE snapshot_id = ?",
+            try Row.fetchAll(db, sql: "SELECT path, mode, size, object_id, rows, columns, parse_errors FROM snapshot_files WHERE snapshot_id = ?",
                              arguments: [snapshot.description]).map {
-                FileRecord(path: $0["path"], mode: $0["mode"], size: $0["size"], object: $0["object_id"], rows: $0["rows"])
+                FileRecord(path: $0["path"], mode: $0["mode"], size: $0["size"], object: $0["object_id"], rows: $0["rows"],
+                           columns: ($0["columns"] as String?).flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) },
+                           parseErrors: $0["parse_errors"])
             }.sorted { String.utf8Precedes($0.path, $1.path) }
         }
     }
@@ -233,7 +235,7 @@ public final class Catalog: @unchecked Sendable {
     ///
     /// - Parameter kind: the dataset's kind; nil keeps the existing kind (or `other` for a new
     ///   dataset).
-    public func recordCommit(dataset: DatasetName, kind: Kind?, manifest: Manifest, rows: [String: Int64],
+    public func recordCommit(dataset: DatasetName, kind: Kind?, manifest: Manifest, tables: [String: TableProfile],
                              metrics: [Metrics.Value] = [], message: String?, sourcePath: String) throws -> CommitRecord {
         let id = manifest.id
         return try write { db in
@@ -255,7 +257,7 @@ public final class Catalog: @unchecked Sendable {
             let entry = JournalRecord.VersionEntry(dataset: dataset.rawValue, kind: kindName, version: record.version,
                                                    snapshot: id.description, at: Timestamp.now(), message: message,
                                                    source: "commit", sourcePath: sourcePath)
-            try journalAndApply(db, .version(entry), known: [id.description: SnapshotContent(manifest: manifest, rows: rows, metrics: metrics)])
+            try journalAndApply(db, .version(entry), known: [id.description: SnapshotContent(manifest: manifest, tables: tables, metrics: metrics)])
             return record
         }
     }
@@ -324,7 +326,7 @@ public final class Catalog: @unchecked Sendable {
     }
 
     static func insertSnapshot(_ db: Database, _ content: SnapshotContent, id: SnapshotID, now: String) throws {
-        let manifest = content.manifest, rows = content.rows
+        let manifest = content.manifest, tables = content.tables
         try db.execute(sql: "INSERT INTO snapshots (id, file_count, bytes, created_at) VALUES (?, ?, ?, ?)",
                        arguments: [id.description, manifest.entries.count, Int64(manifest.totalBytes), now])
         let seq = db.lastInsertedRowID
@@ -332,7 +334,7 @@ public final class Catalog: @unchecked Sendable {
         // own bind/step calls on one prepared statement (GRDB's per-execution bookkeeping costs
         // more than the insert). Entries are sorted by path bytes, SQLite's BINARY order, so
         // the rows are appended to the table's B-tree.
-        let insert = try db.makeStatement(sql: "INSERT INTO files (snapshot, path, mode, size, object_id, rows) VALUES (?, ?, ?, ?, ?, ?)")
+        let insert = try db.makeStatement(sql: "INSERT INTO files (snapshot, path, mode, size, object_id, rows, columns, parse_errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
         let s = insert.sqliteStatement
         for e in manifest.entries {
             sqlite3_bind_int64(s, 1, seq)
@@ -340,7 +342,13 @@ public final class Catalog: @unchecked Sendable {
             sqlite3_bind_int64(s, 3, Int64(e.mode))
             sqlite3_bind_int64(s, 4, Int64(e.size))
             sqlite3_bind_text(s, 5, e.object.description, -1, sqliteTransient)
-            if let r = rows[e.path] { sqlite3_bind_int64(s, 6, r) } else { sqlite3_bind_null(s, 6) }
+            if let t = tables[e.path] {
+                sqlite3_bind_int64(s, 6, t.rows)
+                sqlite3_bind_text(s, 7, String(decoding: try JSONEncoder.sorted.encode(t.columns), as: UTF8.self), -1, sqliteTransient)
+                sqlite3_bind_int64(s, 8, t.parseErrors)
+            } else {
+                for i in Int32(6) ... 8 { sqlite3_bind_null(s, i) }
+            }
             let code = sqlite3_step(s)
             sqlite3_reset(s)
             guard code == SQLITE_DONE else {

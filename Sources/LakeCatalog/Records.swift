@@ -36,6 +36,9 @@ public struct FileRecord: Sendable, Equatable, Codable {
     public var size: Int64
     public var object: String
     public var rows: Int64?
+    /// For a tabular file: its column names and how many records did not parse.
+    public var columns: [String]?
+    public var parseErrors: Int64?
 }
 
 /// One numeric field of a snapshot's metrics file.
@@ -95,24 +98,24 @@ public struct CommitRecord: Sendable, Equatable, Codable {
     public var bytes: Int64
 }
 
-/// A snapshot's manifest with the row counts of its tabular files, as a commit or a run has
+/// A snapshot's manifest with the profiles of its tabular files, as a commit or a run has
 /// them at hand when it records the snapshot.
 public struct SnapshotContent: Sendable {
     public var manifest: Manifest
-    public var rows: [String: Int64]
+    public var tables: [String: TableProfile]
     public var metrics: [Metrics.Value]
 
-    public init(manifest: Manifest, rows: [String: Int64], metrics: [Metrics.Value]) {
+    public init(manifest: Manifest, tables: [String: TableProfile], metrics: [Metrics.Value]) {
         self.manifest = manifest
-        self.rows = rows
+        self.tables = tables
         self.metrics = metrics
     }
 
-    /// Reads what a snapshot's record needs from the store: its manifest, the rows of its
+    /// Reads what a snapshot's record needs from the store: its manifest, the profiles of its
     /// tabular files and its metrics (applying a journal record after a crash, rebuilding).
     public static func read(_ id: SnapshotID, from store: ObjectStore) throws -> SnapshotContent {
         let manifest = try Manifest(decoding: store.bytes(of: id.object))
-        return SnapshotContent(manifest: manifest, rows: try RowCounter.rows(of: manifest, in: store),
+        return SnapshotContent(manifest: manifest, tables: try TableProfiler.profiles(of: manifest, in: store),
                                metrics: try Metrics.values(of: manifest, in: store))
     }
 }

@@ -47,7 +47,7 @@ extension Lake {
             let metrics = try Metrics.values(of: ingest.manifest, in: store)
             try store.sync()
             let (record, move) = try writerLock.withLock {
-                let record = try catalog.recordCommit(dataset: dataset, kind: kind, manifest: ingest.manifest, rows: ingest.rows,
+                let record = try catalog.recordCommit(dataset: dataset, kind: kind, manifest: ingest.manifest, tables: ingest.tables,
                                                       metrics: metrics, message: message, sourcePath: root)
                 let move = try ref.flatMap {
                     try catalog.moveRef($0, to: ingest.manifest.id, expect: nil, action: "promote", actor: Actor.current,

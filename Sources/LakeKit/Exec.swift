@@ -211,7 +211,7 @@ extension Lake {
                     let ingest = try Snapshotter(store: store).snapshot(path: dir + "/out/" + o.name, cache: [:], batch: batch)
                     try checkLedgerGrowth(DatasetName(o.dataset), kind: Kind(parsing: o.kind), ingest.manifest)
                     try batch.store(ingest.manifest.encoded())
-                    contents[ingest.manifest.id.description] = SnapshotContent(manifest: ingest.manifest, rows: ingest.rows,
+                    contents[ingest.manifest.id.description] = SnapshotContent(manifest: ingest.manifest, tables: ingest.tables,
                                                                                metrics: try Metrics.values(of: ingest.manifest, in: store))
                     run.outputs.append(.init(name: o.name, dataset: o.dataset, kind: o.kind, snapshot: ingest.manifest.id.description))
                 }

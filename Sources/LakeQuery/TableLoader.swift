@@ -15,8 +15,8 @@ public struct LoadedTable: Sendable, Equatable, Codable {
 }
 
 extension QueryEngine {
-    /// Makes the CSV/TSV/JSON-lines files of the snapshot `target` names (those matching
-    /// `glob`, all tabular files without one) a table: one column per CSV header field or
+    /// Makes the CSV/TSV/JSON-lines files (plain, `.gz` or `.zst`) of the snapshot `target`
+    /// names (those matching `glob`, all tabular files without one) a table: one column per CSV header field or
     /// top-level JSON key, plus `_file`, `_line` and `_raw` (the JSON line, so
     /// `json_extract(_raw, '$.a.b')` reaches nested fields; for CSV a JSON array of the
     /// record's cells). Rows stream in one transaction.
@@ -27,7 +27,7 @@ extension QueryEngine {
         let (snapshot, _) = try lake.resolve(target)
         // Only files with rows: a glob narrows them, it does not make a JSON report a table.
         let files = try lake.manifest(snapshot).entries.filter { e in
-            !e.isSymlink && RowCounter(fileName: e.path) != nil && (glob.map { fnmatch($0, e.path, 0) == 0 } ?? true)
+            !e.isSymlink && TableFormat.of(fileName: e.path) != nil && (glob.map { fnmatch($0, e.path, 0) == 0 } ?? true)
         }
         try execute("CREATE TABLE main.\"\(name)\" (_file TEXT, _line INTEGER)")
         try execute("BEGIN")
@@ -35,11 +35,16 @@ extension QueryEngine {
         var loaded = LoadedTable(name: name, files: files.count, rows: 0, errors: 0)
         do {
             for file in files {
-                let lower = file.path.lowercased()
-                if lower.hasSuffix(".jsonl") || lower.hasSuffix(".ndjson") {
-                    try loadJSONLines(file, into: &table, &loaded)
-                } else {
-                    try loadCSV(file, delimiter: lower.hasSuffix(".tsv") ? "\t" : ",", into: &table, &loaded)
+                guard let (format, compression) = TableFormat.of(fileName: file.path) else { continue }
+                do {
+                    if format == .jsonLines {
+                        try loadJSONLines(file, compression, into: &table, &loaded)
+                    } else {
+                        try loadCSV(file, compression, delimiter: format == .tsv ? "\t" : ",", into: &table, &loaded)
+                    }
+                } catch is StreamDecompressor.Failure {
+                    // A corrupt or cut-short compressed file: its rows up to there are kept.
+                    loaded.errors += 1
                 }
             }
             table.finish()
@@ -53,7 +58,16 @@ extension QueryEngine {
         return loaded
     }
 
-    private func loadJSONLines(_ file: ManifestEntry, into table: inout TableWriter, _ loaded: inout LoadedTable) throws {
+    /// Streams the bytes of a table's file, decompressed when its name says it is compressed.
+    private func readTable(_ file: ManifestEntry, _ compression: Compression?, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let compression else { return try lake.store.read(file.object, body) }
+        let decompressor = try StreamDecompressor(compression)
+        try lake.store.read(file.object) { try decompressor.feed($0, body) }
+        try decompressor.finish()
+    }
+
+    private func loadJSONLines(_ file: ManifestEntry, _ compression: Compression?, into table: inout TableWriter,
+                               _ loaded: inout LoadedTable) throws {
         var pending = [UInt8]()
         var line = 0
         // Lines go in raw; SQLite's JSON functions (in C) check them and fill the columns
@@ -64,7 +78,7 @@ extension QueryEngine {
             try table.insert([("_file", .text(file.path)), ("_line", .integer(Int64(line))), ("_raw", .text(String(decoding: bytes, as: UTF8.self)))])
             loaded.rows += 1
         }
-        try lake.store.read(file.object) { chunk in
+        try readTable(file, compression) { chunk in
             pending.append(contentsOf: chunk)
             var start = pending.startIndex
             while let newline = pending[start...].firstIndex(of: 0x0A) {
@@ -81,7 +95,9 @@ extension QueryEngine {
     /// numbers numbers and gives nested values as JSON text.
     private func spreadJSONColumns(_ name: String, _ loaded: inout LoadedTable) throws {
         let table = Self.quoted(name)
-        let jsonRows = "(_file LIKE '%.jsonl' OR _file LIKE '%.ndjson')"
+        // The names TableFormat reads as JSON lines (LIKE ignores ASCII case, as it does).
+        let jsonRows = "(" + ["jsonl", "ndjson"].flatMap { ext in ["", ".gz", ".zst"].map { "_file LIKE '%.\(ext)\($0)'" } }
+            .joined(separator: " OR ") + ")"
         try execute("DELETE FROM main.\(table) WHERE \(jsonRows) AND NOT (json_valid(_raw) AND json_type(_raw) = 'object')")
         let dropped = Int(sqlite3_changes(db))
         loaded.errors += dropped
@@ -113,12 +129,26 @@ extension QueryEngine {
         return out
     }
 
-    private func loadCSV(_ file: ManifestEntry, delimiter: UnicodeScalar, into table: inout TableWriter, _ loaded: inout LoadedTable) throws {
-        // A loose object is a file the reader can stream; a packed one is under 1 MiB.
+    private func loadCSV(_ file: ManifestEntry, _ compression: Compression?, delimiter: UnicodeScalar, into table: inout TableWriter,
+                         _ loaded: inout LoadedTable) throws {
+        // The reader streams a file: a loose object is one; a packed one is under 1 MiB; a
+        // compressed one is decompressed to a private temporary file first (the lake may be
+        // read-only), removed when loaded.
         let stream: InputStream
-        switch try lake.store.location(of: file.object) {
-        case .loose(let path)?: stream = InputStream(fileAtPath: path)!
-        default: stream = InputStream(data: Data(try lake.store.bytes(of: file.object)))
+        var decompressed: String?
+        defer { decompressed.map { _ = unlink($0) } }
+        switch (compression, try lake.store.location(of: file.object)) {
+        case (nil, .loose(let path)?):
+            stream = InputStream(fileAtPath: path)!
+        case (nil, _):
+            stream = InputStream(data: Data(try lake.store.bytes(of: file.object)))
+        case (.some, _):
+            let path = NSTemporaryDirectory() + "/" + FileIO.uniqueName("lake-table")
+            decompressed = path
+            let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+            defer { close(fd) }
+            try readTable(file, compression) { try FileIO.writeAll(fd, $0, path: path) }
+            stream = InputStream(fileAtPath: path)!
         }
         let reader: CSVReader
         do { reader = try CSVReader(stream: stream, hasHeaderRow: true, delimiter: delimiter) } catch {

@@ -3,7 +3,7 @@ import LakeCore
 
 /// Thin, throwing wrappers over the POSIX calls Lake makes, each naming its path.
 public enum FileIO {
-    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws -> Int32 {
+    public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws -> Int32 {
         let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
         guard fd >= 0 else { throw SystemError("open", path: path) }
         return fd
@@ -86,7 +86,7 @@ public enum FileIO {
     }
 
     /// A name unique to this process and call, for staging files in `tmp/`.
-    static func uniqueName(_ prefix: String) -> String {
+    public static func uniqueName(_ prefix: String) -> String {
         "\(prefix)-\(getpid())-\(UInt64.random(in: 0 ... .max) & 0xFFFF_FFFF_FFFF)"
     }
 }

@@ -1,12 +1,13 @@
 import Foundation
 import LakeCore
 
-/// The result of snapshotting a tree: its manifest, the rows of its tabular files, what the
+/// The result of snapshotting a tree: its manifest, the profiles of its tabular files, what the
 /// stat cache should now hold, and what the work cost.
 public struct Ingest: Sendable {
     public var manifest: Manifest
-    /// Row counts by path, for `.csv`, `.tsv`, `.jsonl` and `.ndjson` files.
-    public var rows: [String: Int64]
+    /// Profiles by path, for `.csv`, `.tsv`, `.jsonl` and `.ndjson` files (and their `.gz`
+    /// and `.zst` forms).
+    public var tables: [String: TableProfile]
     /// Entries for the stat cache, by path: only files whose timestamps are safely in the past.
     public var cache: [String: CachedFile]
     public var filesRead = 0
@@ -59,9 +60,9 @@ public final class Snapshotter {
             }
         }
         if let error = shared.error { throw error }
-        var ingest = Ingest(manifest: try Manifest(entries: perWorker.flatMap(\.entries)), rows: [:], cache: [:])
+        var ingest = Ingest(manifest: try Manifest(entries: perWorker.flatMap(\.entries)), tables: [:], cache: [:])
         for r in perWorker {
-            ingest.rows.merge(r.rows) { a, _ in a }
+            ingest.tables.merge(r.tables) { a, _ in a }
             ingest.cache.merge(r.cache) { a, _ in a }
             ingest.filesRead += r.filesRead
             ingest.filesFromCache += r.filesFromCache
@@ -104,7 +105,7 @@ private final class SharedWork: @unchecked Sendable {
 
 private struct WorkerResult {
     var entries: [ManifestEntry] = []
-    var rows: [String: Int64] = [:]
+    var tables: [String: TableProfile] = [:]
     var cache: [String: CachedFile] = [:]
     var filesRead = 0
     var filesFromCache = 0
@@ -160,9 +161,9 @@ private final class Worker {
 
     private func ingestFile(_ path: String, full: String, _ lst: stat) throws {
         let mode = lst.st_mode & S_IXUSR != 0 ? ManifestEntry.executable : ManifestEntry.regular
-        if let hit = cache[path], hit == cached(lst, object: hit.object, rows: hit.rows), try batch.has(hit.object, size: hit.size) {
+        if let hit = cache[path], hit == cached(lst, object: hit.object, table: hit.table), try batch.has(hit.object, size: hit.size) {
             result.entries.append(ManifestEntry(path: path, mode: mode, size: hit.size, object: hit.object))
-            if let rows = hit.rows { result.rows[path] = rows }
+            if let table = hit.table { result.tables[path] = table }
             result.cache[path] = hit
             result.filesFromCache += 1
             return
@@ -180,7 +181,7 @@ private final class Worker {
     /// Reads an open regular file whose fstat is `st`.
     private func ingestFile(_ path: String, full: String, opened fd: Int32, _ st: stat) throws {
         let mode = st.st_mode & S_IXUSR != 0 ? ManifestEntry.executable : ManifestEntry.regular
-        var counter = RowCounter(fileName: path)
+        let profiler = TableProfiler(fileName: path)
         let id: ObjectID
         let size: UInt64
         if Int(st.st_size) < bufferSize {
@@ -190,16 +191,14 @@ private final class Worker {
             guard n == Int(st.st_size) else { throw StoreError.sourceChanged(full) }
             let bytes = UnsafeRawBufferPointer(start: buffer, count: n)
             id = SHA256Hasher.hash(bytes)
-            counter?.update(bytes)
+            profiler?.update(bytes)
             if batch.claim(id, size: n) {
                 try pack.append(id, bytes)
                 result.objectsWritten += 1
             }
             size = UInt64(n)
         } else {
-            var rowCounter = counter
-            let stored = try batch.storeLoose(from: fd, path: full, buffer: buffer, bufferSize: bufferSize) { rowCounter?.update($0) }
-            counter = rowCounter
+            let stored = try batch.storeLoose(from: fd, path: full, buffer: buffer, bufferSize: bufferSize) { profiler?.update($0) }
             guard stored.size == UInt64(st.st_size) else { throw StoreError.sourceChanged(full) }
             if stored.written { result.objectsWritten += 1 }
             (id, size) = (stored.id, stored.size)
@@ -212,18 +211,19 @@ private final class Worker {
         result.filesRead += 1
         result.bytesRead += size
         result.entries.append(ManifestEntry(path: path, mode: mode, size: size, object: id))
-        if let counter { result.rows[path] = counter.rows }
-        let entry = cached(st, object: id, rows: counter?.rows)
+        let table = profiler?.finish()
+        if let table { result.tables[path] = table }
+        let entry = cached(st, object: id, table: table)
         if max(entry.mtimeNs, entry.ctimeNs) < scanStartNs - Snapshotter.racyWindowNs {
             result.cache[path] = entry
         }
     }
 
-    private func cached(_ st: stat, object: ObjectID, rows: Int64?) -> CachedFile {
+    private func cached(_ st: stat, object: ObjectID, table: TableProfile?) -> CachedFile {
         CachedFile(size: UInt64(st.st_size),
                    mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
                    ctimeNs: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec),
-                   inode: UInt64(st.st_ino), device: UInt64(st.st_dev), object: object, rows: rows)
+                   inode: UInt64(st.st_ino), device: UInt64(st.st_dev), object: object, table: table)
     }
 
     private func ingestLink(_ path: String, full: String, size: Int) throws {

@@ -10,21 +10,23 @@ public struct CachedFile: Sendable, Equatable {
     public var inode: UInt64
     public var device: UInt64
     public var object: ObjectID
-    public var rows: Int64?
+    /// The profile of a tabular file, so an unchanged table is not read to count it either.
+    public var table: TableProfile?
 
-    public init(size: UInt64, mtimeNs: Int64, ctimeNs: Int64, inode: UInt64, device: UInt64, object: ObjectID, rows: Int64?) {
-        (self.size, self.mtimeNs, self.ctimeNs, self.inode, self.device, self.object, self.rows) = (size, mtimeNs, ctimeNs, inode, device, object, rows)
+    public init(size: UInt64, mtimeNs: Int64, ctimeNs: Int64, inode: UInt64, device: UInt64, object: ObjectID, table: TableProfile?) {
+        (self.size, self.mtimeNs, self.ctimeNs, self.inode, self.device, self.object, self.table) = (size, mtimeNs, ctimeNs, inode, device, object, table)
     }
 }
 
 /// The stat cache of one committed directory: `cache/stat/<sha256 of the directory's path>`,
-/// a flat file in the encoding `lake-statcache v1` (docs/format.md). It is only a cache: a
+/// a flat file in the encoding `lake-statcache v2` (docs/format.md); a file of another version
+/// is ignored and replaced. It is only a cache: a
 /// missing, damaged or stale file costs a re-read, never a wrong snapshot, because an entry is
 /// used only when size, mtime, ctime, inode and device all match and the object is stored.
 /// A flat file, like git's index, because loading and rewriting tens of thousands of rows in
 /// SQLite cost more than hashing the files did.
 public struct StatCache {
-    static let magic = Array("lake-statcache v1\n".utf8)
+    static let magic = Array("lake-statcache v2\n".utf8)
     public let path: String
     let root: String
     let tmpDirectory: String
@@ -67,7 +69,12 @@ public struct StatCache {
                 append(v, to: &out)
             }
             out.append(contentsOf: e.object.digest)
-            append(UInt64(bitPattern: e.rows ?? -1), to: &out)
+            append(UInt64(bitPattern: e.table?.rows ?? -1), to: &out)
+            if let table = e.table {
+                append(UInt64(table.parseErrors), to: &out)
+                append(UInt64(table.columns.count), to: &out)
+                for c in table.columns { append(c, to: &out) }
+            }
         }
         return out
     }
@@ -80,9 +87,18 @@ public struct StatCache {
             guard let path = reader.string(), let size = reader.u64(), let mtime = reader.u64(), let ctime = reader.u64(),
                   let inode = reader.u64(), let device = reader.u64(), let digest = reader.take(32), let rows = reader.u64()
             else { return nil }
-            let r = Int64(bitPattern: rows)
+            var table: TableProfile?
+            if Int64(bitPattern: rows) >= 0 {
+                guard let errors = reader.u64(), let count = reader.u64(), count <= TableProfile.maxColumns else { return nil }
+                var columns = [String]()
+                for _ in 0 ..< count {
+                    guard let c = reader.string() else { return nil }
+                    columns.append(c)
+                }
+                table = TableProfile(rows: Int64(bitPattern: rows), columns: columns, parseErrors: Int64(bitPattern: errors))
+            }
             out[path] = CachedFile(size: size, mtimeNs: Int64(bitPattern: mtime), ctimeNs: Int64(bitPattern: ctime), inode: inode,
-                                   device: device, object: ObjectID(digest: Array(digest)), rows: r < 0 ? nil : r)
+                                   device: device, object: ObjectID(digest: Array(digest)), table: table)
         }
         return out
     }

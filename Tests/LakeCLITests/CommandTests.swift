@@ -28,7 +28,8 @@ import Testing
         let show = try w.lake("show", "runs/passX@1")
         #expect(show.status == 0)
         #expect(show.stdout.contains("version  runs/passX@1 (run)"))
-        #expect(show.stdout.contains("100755  10    -     bin/step.sh"))
+        #expect(show.stdout.contains("100755  10    -     -       -        bin/step.sh"))
+        #expect(show.stdout.contains("100644  50    3     0       3        scores.csv"), "rows, parse errors and columns of a table")
 
         let cat = try w.lake("cat", "runs/passX@1:sub/odd name\nwith newline é.txt")
         #expect(cat.stdout == "odd\n")

@@ -69,7 +69,7 @@ import Testing
         let catalog = try makeCatalog(dir)
         let name = try DatasetName("runs/passX")
         func commit(_ m: Manifest, kind: Kind? = nil) throws -> CommitRecord {
-            try catalog.recordCommit(dataset: name, kind: kind, manifest: m, rows: ["f.csv": 1], message: nil, sourcePath: "/src")
+            try catalog.recordCommit(dataset: name, kind: kind, manifest: m, tables: ["f.csv": TableProfile(rows: 1, columns: ["id"], parseErrors: 0)], message: nil, sourcePath: "/src")
         }
         let one = try commit(manifest("a"), kind: .run)
         let same = try commit(manifest("a"))
@@ -88,7 +88,7 @@ import Testing
         var ids = [SnapshotID]()
         for text in ["a", "b"] {
             let m = try manifest(text)
-            _ = try catalog.recordCommit(dataset: name, kind: nil, manifest: m, rows: [:], message: nil, sourcePath: "/s")
+            _ = try catalog.recordCommit(dataset: name, kind: nil, manifest: m, tables: [:], message: nil, sourcePath: "/s")
             ids.append(m.id)
         }
         let ref = try RefName("field/_current/MERGED")
@@ -136,7 +136,7 @@ import Testing
         let dir = TempDirectory()
         let catalog = try makeCatalog(dir)
         let manifest = try storedManifest(dir, "id\n1\n")
-        _ = try catalog.recordCommit(dataset: DatasetName("d"), kind: nil, manifest: manifest, rows: [:], message: nil, sourcePath: "/s")
+        _ = try catalog.recordCommit(dataset: DatasetName("d"), kind: nil, manifest: manifest, tables: [:], message: nil, sourcePath: "/s")
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: catalog.journal.path))
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("{\"type\":\"ref\",\"ref\":\"half".utf8))
@@ -153,8 +153,8 @@ import Testing
         let catalog = try makeCatalog(dir)
         let one = try storedManifest(dir, "id\n1\n")
         let two = try storedManifest(dir, "id\n1\n2\n3\n")
-        _ = try catalog.recordCommit(dataset: DatasetName("a/b"), kind: .ledger, manifest: one, rows: ["f.csv": 1], message: "m", sourcePath: "/s")
-        _ = try catalog.recordCommit(dataset: DatasetName("a/b"), kind: nil, manifest: two, rows: ["f.csv": 3], message: nil, sourcePath: "/s")
+        _ = try catalog.recordCommit(dataset: DatasetName("a/b"), kind: .ledger, manifest: one, tables: ["f.csv": TableProfile(rows: 1, columns: ["id"], parseErrors: 0)], message: "m", sourcePath: "/s")
+        _ = try catalog.recordCommit(dataset: DatasetName("a/b"), kind: nil, manifest: two, tables: ["f.csv": TableProfile(rows: 3, columns: ["id"], parseErrors: 0)], message: nil, sourcePath: "/s")
         _ = try catalog.moveRef(RefName("x"), to: one.id, expect: .absent, action: "promote", actor: "t", message: "go")
         _ = try catalog.moveRef(RefName("x"), to: two.id, expect: .at(one.id), action: "promote", actor: "t", message: nil)
         _ = try catalog.rollbackRef(RefName("x"), actor: "t", message: nil)
@@ -169,7 +169,7 @@ import Testing
         let dir = TempDirectory()
         let catalog = try makeCatalog(dir)
         let manifest = try storedManifest(dir, "id\n1\n")
-        _ = try catalog.recordCommit(dataset: DatasetName("d"), kind: nil, manifest: manifest, rows: [:], message: nil, sourcePath: "/s")
+        _ = try catalog.recordCommit(dataset: DatasetName("d"), kind: nil, manifest: manifest, tables: [:], message: nil, sourcePath: "/s")
         let before = try String(contentsOfFile: catalog.journal.path, encoding: .utf8)
         struct DiskFull: Error {}
         #expect(throws: DiskFull.self) {
@@ -189,7 +189,7 @@ import Testing
         let dir = TempDirectory()
         let catalog = try makeCatalog(dir)
         let manifest = try storedManifest(dir, "id\n1\n")
-        _ = try catalog.recordCommit(dataset: DatasetName("d"), kind: nil, manifest: manifest, rows: [:], message: nil, sourcePath: "/s")
+        _ = try catalog.recordCommit(dataset: DatasetName("d"), kind: nil, manifest: manifest, tables: [:], message: nil, sourcePath: "/s")
         try FileManager.default.removeItem(atPath: catalog.journal.path)
         do {
             _ = try catalog.moveRef(RefName("r"), to: manifest.id, expect: nil, action: "promote", actor: "t", message: nil)

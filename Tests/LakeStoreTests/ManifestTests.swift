@@ -75,36 +75,3 @@ import Testing
         #expect(throws: StoreError.self) { try Manifest(decoding: Array(text.utf8)) }
     }
 }
-
-@Suite struct RowCounterTests {
-    func count(_ name: String, _ text: String, chunk: Int = 3) -> Int64? {
-        guard var counter = RowCounter(fileName: name) else { return nil }
-        let bytes = Array(text.utf8)
-        var i = 0
-        while i < bytes.count {
-            let end = min(bytes.count, i + chunk)
-            bytes[i ..< end].withUnsafeBytes { counter.update($0) }
-            i = end
-        }
-        return counter.rows
-    }
-
-    @Test func jsonLinesCountNonBlankLines() {
-        #expect(count("ok.jsonl", "{\"a\":1}\n\n{\"a\":2}\n  \n{\"a\":3}") == 3)
-        #expect(count("x.NDJSON", "") == 0)
-    }
-
-    @Test func csvCountsRecordsAfterTheHeaderAndKeepsQuotedNewlines() {
-        #expect(count("run.csv", "id,text\n1,\"two\nlines\"\n2,plain\n") == 2)
-        #expect(count("run.csv", "id,text\n") == 0)
-        #expect(count("run.csv", "id,text\r\n1,a\r\n2,b") == 2)
-    }
-
-    @Test func tsvCountsLinesAfterTheHeader() {
-        #expect(count("t.tsv", "a\tb\n1\t\"2\n3\t4\n") == 2)
-    }
-
-    @Test func otherFilesHaveNoRows() {
-        #expect(RowCounter(fileName: "model.pkl") == nil)
-    }
-}

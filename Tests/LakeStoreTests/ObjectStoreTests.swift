@@ -121,7 +121,7 @@ import Testing
         #expect(byPath["data/ok.jsonl"]?.mode == ManifestEntry.regular)
         #expect(byPath["data/latest"]?.mode == ManifestEntry.symlink)
         #expect(byPath["data/latest"]?.object == SHA256Hasher.hash(Array("ok.jsonl".utf8)))
-        #expect(ingest.rows == ["data/ok.jsonl": 2])
+        #expect(ingest.tables.mapValues(\.rows) == ["data/ok.jsonl": 2])
     }
 
     @Test(arguments: ["/etc/passwd", "../outside", "a/../../x"])
@@ -170,12 +170,12 @@ import Testing
             lstat(dir.at("t/\(e.path)"), &st)
             aged[e.path] = CachedFile(size: UInt64(st.st_size), mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
                                       ctimeNs: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec),
-                                      inode: UInt64(st.st_ino), device: UInt64(st.st_dev), object: e.object, rows: first.rows[e.path])
+                                      inode: UInt64(st.st_ino), device: UInt64(st.st_dev), object: e.object, table: first.tables[e.path])
         }
         let second = try snapshot(dir, "t", cache: aged)
         #expect(second.filesRead == 0)
         #expect(second.filesFromCache == 2)
-        #expect(second.rows["a.csv"] == 1)
+        #expect(second.tables["a.csv"]?.rows == 1)
         #expect(second.manifest.id == first.manifest.id)
         // Same size, same mtime, new content: ctime moves, so the file is read again.
         dir.write("t/b.txt", "id\n2\n")
@@ -188,16 +188,18 @@ import Testing
 
 @Suite struct StatCacheTests {
     let entry = CachedFile(size: 6, mtimeNs: 1_700_000_000_123_456_789, ctimeNs: -5, inode: .max, device: 42,
-                           object: SHA256Hasher.hash(Array("hello\n".utf8)), rows: nil)
+                           object: SHA256Hasher.hash(Array("hello\n".utf8)), table: nil)
 
     @Test func savedEntriesLoadBack() throws {
         let dir = TempDirectory()
         try ObjectStore.create(at: dir.at(".lake"))
         let cache = StatCache(lakeDirectory: dir.at(".lake"), root: "/data/run é")
-        var rows = entry
-        rows.rows = 12
-        cache.save(["a.txt": entry, "sub/b.csv": rows, "new\nline": entry])
-        #expect(cache.load() == ["a.txt": entry, "sub/b.csv": rows, "new\nline": entry])
+        var table = entry
+        table.table = TableProfile(rows: 12, columns: ["id", "naïve \"name\"", ""], parseErrors: 3)
+        var empty = entry
+        empty.table = TableProfile(rows: 0, columns: [], parseErrors: 0)
+        cache.save(["a.txt": entry, "sub/b.csv": table, "c.jsonl": empty, "new\nline": entry])
+        #expect(cache.load() == ["a.txt": entry, "sub/b.csv": table, "c.jsonl": empty, "new\nline": entry])
         #expect(StatCache(lakeDirectory: dir.at(".lake"), root: "/data/other").load().isEmpty, "each root has its own file")
     }
 
