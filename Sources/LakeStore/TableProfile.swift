@@ -58,7 +58,10 @@ public enum TableFormat: Sendable, Equatable {
 /// name says so, and scans records in a single pass with fixed memory.
 public final class TableProfiler {
     private let decompressor: StreamDecompressor?
-    private let scanner: any RecordScanner
+    // The scanners are structs held in optionals and mutated in place: one access check per
+    // chunk, where a class's properties would cost one per byte.
+    private var jsonLines: JSONLinesScanner?
+    private var delimited: DelimitedScanner?
     /// The compressed stream failed: later bytes are not scanned.
     private var streamFailed = false
 
@@ -66,7 +69,7 @@ public final class TableProfiler {
     public init?(fileName: String) {
         guard let (format, compression) = TableFormat.of(fileName: fileName) else { return nil }
         decompressor = try? compression.map(StreamDecompressor.init)
-        scanner = format == .jsonLines ? JSONLinesScanner() : DelimitedScanner(tabs: format == .tsv)
+        if format == .jsonLines { jsonLines = JSONLinesScanner() } else { delimited = DelimitedScanner(tabs: format == .tsv) }
         if compression != nil, decompressor == nil { streamFailed = true }
     }
 
@@ -81,13 +84,15 @@ public final class TableProfiler {
     }
 
     private func scan(_ bytes: UnsafeRawBufferPointer) {
-        if let base = bytes.baseAddress, !bytes.isEmpty { scanner.scan(base, bytes.count) }
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        jsonLines?.scan(base, bytes.count)
+        delimited?.scan(base, bytes.count)
     }
 
     /// The profile, once every byte went through `update`.
     public func finish() -> TableProfile {
         if !streamFailed, let decompressor, (try? decompressor.finish()) == nil { streamFailed = true }
-        var profile = scanner.finish()
+        var profile = jsonLines?.finish() ?? delimited?.finish() ?? TableProfile(rows: 0, columns: [], parseErrors: 0)
         if streamFailed { profile.parseErrors += 1 }
         return profile
     }
@@ -107,12 +112,6 @@ extension TableProfiler {
     }
 }
 
-/// Reads the records of one format from decompressed chunks.
-private protocol RecordScanner: AnyObject {
-    func scan(_ base: UnsafeRawPointer, _ count: Int)
-    func finish() -> TableProfile
-}
-
 /// Whether a byte is a space, tab or carriage return: what a blank line may hold.
 @inline(__always)
 private func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
@@ -120,7 +119,7 @@ private func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
 /// CSV (RFC 4180: a newline or delimiter inside double quotes belongs to the field) and TSV
 /// (no quoting: a tab always separates, a newline always ends). The first non-blank record
 /// is the header; blank lines are skipped.
-final class DelimitedScanner: RecordScanner {
+struct DelimitedScanner {
     private let delimiter: UInt8
     private let quotes: Bool
     private var rows: Int64 = 0
@@ -139,16 +138,49 @@ final class DelimitedScanner: RecordScanner {
         quotes = !tabs
     }
 
-    func scan(_ base: UnsafeRawPointer, _ count: Int) {
+    mutating func scan(_ base: UnsafeRawPointer, _ count: Int) {
         let p = base.assumingMemoryBound(to: UInt8.self)
         var i = 0
         while i < count {
+            if headerFields != nil, !inQuotes, let next = scanPlainLine(p, i, count) {
+                i = next
+            } else {
+                i = scanRecord(p, i, count)
+            }
+        }
+    }
+
+    /// The common case: the rest of a line holds no quote, so its newline ends the record and
+    /// its fields are its delimiters plus one. Returns where to go on, or nil when the line
+    /// has a quote.
+    private mutating func scanPlainLine(_ p: UnsafePointer<UInt8>, _ start: Int, _ count: Int) -> Int? {
+        let end = memchr(p + start, 0x0A, count - start).map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - p } ?? count
+        if quotes, memchr(p + start, 0x22, end - start) != nil { return nil }
+        var delimiters = 0
+        var content = recordHasContent
+        for j in start ..< end {
+            let b = p[j]
+            if b == delimiter { delimiters += 1 } else if !content, !isBlank(b) { content = true }
+        }
+        fields += delimiters
+        recordHasContent = content || delimiters > 0
+        guard end < count else { return count }
+        endRecord()
+        return end + 1
+    }
+
+    /// Byte by byte up to and including the newline that ends the record, or the chunk's end.
+    private mutating func scanRecord(_ p: UnsafePointer<UInt8>, _ start: Int, _ count: Int) -> Int {
+        var i = start
+        while i < count {
             let b = p[i]
             if headerFields == nil, header.count < Self.headerCap { header.append(b) }
+            i += 1
             if inQuotes {
                 if b == 0x22 { inQuotes = false }
             } else if b == 0x0A {
                 endRecord()
+                return i
             } else if b == delimiter {
                 fields += 1
                 recordHasContent = true
@@ -158,11 +190,11 @@ final class DelimitedScanner: RecordScanner {
             } else if !isBlank(b) {
                 recordHasContent = true
             }
-            i += 1
         }
+        return i
     }
 
-    private func endRecord() {
+    private mutating func endRecord() {
         defer { (fields, recordHasContent) = (1, false) }
         guard recordHasContent else {
             if headerFields == nil { header.removeAll(keepingCapacity: true) }
@@ -178,7 +210,7 @@ final class DelimitedScanner: RecordScanner {
         if fields != expected { errors += 1 }
     }
 
-    func finish() -> TableProfile {
+    mutating func finish() -> TableProfile {
         if inQuotes {
             // The file ends inside a quoted field: that record is cut short.
             errors += 1
@@ -231,7 +263,7 @@ final class DelimitedScanner: RecordScanner {
 /// and their escapes, nesting, commas and colons, and `true`/`false`/`null` spelled right; a
 /// number is any run of digits, signs, `.`, `e` and `E`. It keeps no line in memory, only the
 /// nesting of the current one.
-final class JSONLinesScanner: RecordScanner {
+struct JSONLinesScanner {
     private enum Expect: UInt8 {
         /// A value: at the start of a line, after `:` or `,` in an array.
         case value
@@ -248,158 +280,190 @@ final class JSONLinesScanner: RecordScanner {
         case end
     }
 
+    /// Where the current line is, in plain values: `scan` works on a local copy, which the
+    /// compiler keeps in registers, and stores it back when the chunk is done.
+    private struct Line {
+        var expect = Expect.value
+        var depth = 0
+        var hasContent = false
+        var broken = false
+        var topIsObject = false
+        var inString = false
+        var escaped = false
+        var stringIsKey = false
+        var collectingKey = false
+        /// The scalar being read: its first eight bytes and its length (0: none).
+        var scalarBytes: UInt64 = 0
+        var scalarCount = 0
+    }
+
     private var rows: Int64 = 0
     private var errors: Int64 = 0
-    private var expect = Expect.value
-    /// Open containers, innermost last: true for an object.
-    private var stack = [Bool]()
-    private var lineHasContent = false
-    private var broken = false
-    private var topIsObject = false
-    private var inString = false
-    private var escaped = false
-    private var stringIsKey = false
-    /// The scalar being read: its first bytes and length.
-    private var scalar: (bytes: UInt64, count: Int)?
+    private var line = Line()
+    /// The kinds of the open containers, outermost first (true for an object); only the first
+    /// `line.depth` entries are the current line's.
+    private var containers = [Bool]()
     private static let maxDepth = 1000
 
-    // Columns: the union of top-level keys. A line's keys are hashed together; only a line
-    // whose key set was not seen before has its keys merged, so the common case (every line
-    // with the same keys) costs a hash per line.
+    // Columns: the union of top-level keys. A line's keys are collected, and merged only when
+    // they differ from the line before's and were not seen on an earlier line; the common case
+    // (every line with the same keys) costs one comparison per line.
     private var keyBytes = [UInt8]()
     private var keyEnds = [Int]()
-    private var keyHash: UInt64 = 0xcbf2_9ce4_8422_2325
+    /// The keys of the last line whose keys differed from the line before it.
+    private var previousKeyBytes = [UInt8]()
+    private var previousKeyEnds = [Int]()
     private var seenKeySets = Set<UInt64>()
     private var columns = [String]()
     private var columnSet = Set<String>()
-    private var collectingKey = false
     private static let maxKeyLength = 4096
     private static let maxKeySets = 1 << 16
 
     private var keysWanted: Bool { columns.count < TableProfile.maxColumns }
 
-    func scan(_ base: UnsafeRawPointer, _ count: Int) {
+    mutating func scan(_ base: UnsafeRawPointer, _ count: Int) {
         let p = base.assumingMemoryBound(to: UInt8.self)
+        var s = line
+        defer { line = s }
         var i = 0
         while i < count {
-            if broken {
+            if s.broken {
                 // Skip to the line's end.
-                guard let nl = memchr(p + i, 0x0A, count - i) else { return }
-                i = UnsafeRawPointer(nl) - base
-                endLine()
-                i += 1
+                guard let newline = memchr(p + i, 0x0A, count - i) else { return }
+                i = UnsafePointer(newline.assumingMemoryBound(to: UInt8.self)) - p + 1
+                endLine(&s)
                 continue
             }
-            if inString {
-                i = scanString(p, i, count)
-                continue
-            }
-            let b = p[i]
-            if scalar != nil {
-                if Self.isScalarByte(b) {
-                    extendScalar(b)
+            if s.inString {
+                if s.escaped {
+                    s.escaped = false
+                    if s.collectingKey { keyBytes.append(p[i]) }
                     i += 1
                     continue
                 }
-                endScalar()
-                if broken { continue }
+                let start = i
+                i = Self.stringEnd(p, i, count)
+                if s.collectingKey { appendKey(&s, p + start, i - start) }
+                guard i < count else { return }
+                switch p[i] {
+                case 0x22:
+                    s.inString = false
+                    if s.stringIsKey {
+                        endKey(&s)
+                        s.expect = .colon
+                    } else {
+                        Self.afterValue(&s)
+                    }
+                    i += 1
+                case 0x5C:
+                    s.escaped = true
+                    if s.collectingKey { keyBytes.append(0x5C) }
+                    i += 1
+                default:
+                    // A raw newline: the line ends inside a string.
+                    s.broken = true
+                }
+                continue
             }
-            if b == 0x0A {
-                endLine()
-            } else if !isBlank(b) {
-                lineHasContent = true
-                structural(b)
+            let b = p[i]
+            if s.scalarCount > 0 {
+                if Self.isScalarByte(b) {
+                    if s.scalarCount < 8 { s.scalarBytes |= UInt64(b) << (8 * UInt64(s.scalarCount)) }
+                    s.scalarCount += 1
+                    i += 1
+                    continue
+                }
+                Self.endScalar(&s)
+                if s.broken { continue }
             }
             i += 1
+            switch b {
+            case 0x0A: endLine(&s)
+            case 0x20, 0x09, 0x0D: break
+            // Commas and colons, a third of a line's structure, without a call.
+            case 0x2C where s.expect == .commaOrClose:
+                s.expect = containers[s.depth - 1] ? .key : .value
+            case 0x3A where s.expect == .colon:
+                s.expect = .value
+            default:
+                s.hasContent = true
+                structural(b, &s)
+            }
         }
     }
 
-    /// Reads string bytes from `i`; returns where to go on.
-    private func scanString(_ p: UnsafePointer<UInt8>, _ start: Int, _ count: Int) -> Int {
+    /// The index of the first `"`, `\\` or newline at or after `start`, or `count`: eight
+    /// bytes at a time (the bytes of a string are most of a JSON line).
+    @inline(__always)
+    private static func stringEnd(_ p: UnsafePointer<UInt8>, _ start: Int, _ count: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = ones &* 0x22, backslash = ones &* 0x5C, newline = ones &* 0x0A
         var i = start
-        if escaped {
-            escaped = false
-            if collectingKey { keyBytes.append(p[i]) }
-            return i + 1
+        let raw = UnsafeRawPointer(p)
+        while i + 8 <= count {
+            let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            // A byte of x is zero where w has the byte looked for; the lowest flagged byte is
+            // exact (borrows only flag bytes above it).
+            let q = w ^ quote, b = w ^ backslash, n = w ^ newline
+            let found = ((q &- ones) & ~q | (b &- ones) & ~b | (n &- ones) & ~n) & highs
+            if found != 0 { return i + found.trailingZeroBitCount / 8 }
+            i += 8
         }
         while i < count {
-            let b = p[i]
-            if b == 0x22 || b == 0x5C || b == 0x0A { break }
+            let c = p[i]
+            if c == 0x22 || c == 0x5C || c == 0x0A { return i }
             i += 1
         }
-        if collectingKey { appendKey(p + start, i - start) }
-        guard i < count else { return i }
-        switch p[i] {
-        case 0x22:
-            inString = false
-            if stringIsKey { endKey() }
-            afterValueOrKey()
-            return i + 1
-        case 0x5C:
-            escaped = true
-            if collectingKey { keyBytes.append(0x5C) }
-            return i + 1
-        default:
-            // A raw newline: the line ends inside a string.
-            broken = true
-            return i
-        }
+        return count
     }
 
-    private func structural(_ b: UInt8) {
-        switch (b, expect) {
-        case (0x7B, .value), (0x7B, .valueOrClose):
-            open(object: true)
-        case (0x5B, .value), (0x5B, .valueOrClose):
-            open(object: false)
-        case (0x7D, .keyOrClose), (0x7D, .commaOrClose) where stack.last == true:
-            close()
-        case (0x5D, .valueOrClose), (0x5D, .commaOrClose) where stack.last == false:
-            close()
-        case (0x2C, .commaOrClose):
-            expect = stack.last == true ? .key : .value
-        case (0x3A, .colon):
-            expect = .value
-        case (0x22, .keyOrClose), (0x22, .key):
-            inString = true
-            stringIsKey = true
-            collectingKey = stack.count == 1 && keysWanted
-        case (0x22, .value), (0x22, .valueOrClose):
-            inString = true
-            stringIsKey = false
-            collectingKey = false
-        case (_, .value), (_, .valueOrClose):
-            if Self.isScalarByte(b) {
-                scalar = (0, 0)
-                extendScalar(b)
+    @inline(__always)
+    private mutating func structural(_ b: UInt8, _ s: inout Line) {
+        let wantsValue = s.expect == .value || s.expect == .valueOrClose
+        switch b {
+        case 0x7B, 0x5B: // { [
+            guard wantsValue, s.depth < Self.maxDepth else { s.broken = true; return }
+            let object = b == 0x7B
+            if s.depth == 0 { s.topIsObject = object }
+            if s.depth < containers.count { containers[s.depth] = object } else { containers.append(object) }
+            s.depth += 1
+            s.expect = object ? .keyOrClose : .valueOrClose
+        case 0x7D, 0x5D: // } ]
+            let object = b == 0x7D
+            let allowed = s.expect == .commaOrClose || s.expect == (object ? .keyOrClose : .valueOrClose)
+            guard allowed, s.depth > 0, containers[s.depth - 1] == object else { s.broken = true; return }
+            s.depth -= 1
+            Self.afterValue(&s)
+        case 0x2C: // ,
+            guard s.expect == .commaOrClose else { s.broken = true; return }
+            s.expect = containers[s.depth - 1] ? .key : .value
+        case 0x3A: // :
+            guard s.expect == .colon else { s.broken = true; return }
+            s.expect = .value
+        case 0x22: // "
+            if s.expect == .keyOrClose || s.expect == .key {
+                s.stringIsKey = true
+                s.collectingKey = s.depth == 1 && keysWanted
+            } else if wantsValue {
+                s.stringIsKey = false
             } else {
-                broken = true
+                s.broken = true
+                return
             }
+            s.inString = true
         default:
-            broken = true
+            guard wantsValue, Self.isScalarByte(b) else { s.broken = true; return }
+            s.scalarBytes = UInt64(b)
+            s.scalarCount = 1
         }
     }
 
-    private func open(object: Bool) {
-        if stack.isEmpty { topIsObject = object }
-        guard stack.count < Self.maxDepth else { broken = true; return }
-        stack.append(object)
-        expect = object ? .keyOrClose : .valueOrClose
+    @inline(__always)
+    private static func afterValue(_ s: inout Line) {
+        s.expect = s.depth == 0 ? .end : .commaOrClose
     }
 
-    private func close() {
-        stack.removeLast()
-        afterValue()
-    }
-
-    private func afterValue() {
-        expect = stack.isEmpty ? .end : .commaOrClose
-    }
-
-    private func afterValueOrKey() {
-        if stringIsKey { expect = .colon } else { afterValue() }
-    }
-
+    @inline(__always)
     private static func isScalarByte(_ b: UInt8) -> Bool {
         switch b {
         case UInt8(ascii: "0") ... UInt8(ascii: "9"), UInt8(ascii: "a") ... UInt8(ascii: "z"), UInt8(ascii: "A") ... UInt8(ascii: "Z"),
@@ -410,79 +474,81 @@ final class JSONLinesScanner: RecordScanner {
         }
     }
 
-    private func extendScalar(_ b: UInt8) {
-        guard var s = scalar else { return }
-        if s.count < 8 { s.bytes |= UInt64(b) << (8 * UInt64(s.count)) }
-        s.count += 1
-        scalar = s
-    }
-
-    private func endScalar() {
-        guard let s = scalar else { return }
-        scalar = nil
-        let first = UInt8(truncatingIfNeeded: s.bytes)
+    private static func endScalar(_ s: inout Line) {
+        let (bytes, count) = (s.scalarBytes, s.scalarCount)
+        (s.scalarBytes, s.scalarCount) = (0, 0)
+        let first = UInt8(truncatingIfNeeded: bytes)
         if first == UInt8(ascii: "t") || first == UInt8(ascii: "f") || first == UInt8(ascii: "n") {
-            if !(Self.literals.contains { $0 == (s.bytes, s.count) }) { broken = true; return }
+            guard literals.contains(where: { $0 == (bytes, count) }) else { s.broken = true; return }
         } else {
             // A number: digits, signs, dots and exponents only.
-            var bytes = s.bytes
-            for _ in 0 ..< min(s.count, 8) {
-                let c = UInt8(truncatingIfNeeded: bytes)
-                bytes >>= 8
-                let ok = (c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2D || c == 0x2E || c == 0x65 || c == 0x45
-                if !ok { broken = true; return }
+            var rest = bytes
+            for _ in 0 ..< min(count, 8) {
+                let c = UInt8(truncatingIfNeeded: rest)
+                rest >>= 8
+                guard (c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2D || c == 0x2E || c == 0x65 || c == 0x45 else {
+                    s.broken = true
+                    return
+                }
             }
         }
-        afterValue()
+        afterValue(&s)
     }
 
     private static let literals: [(UInt64, Int)] = ["true", "false", "null"].map { word in
         (word.utf8.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }, word.utf8.count)
     }
 
-    private func appendKey(_ p: UnsafePointer<UInt8>, _ n: Int) {
+    private mutating func appendKey(_ s: inout Line, _ p: UnsafePointer<UInt8>, _ n: Int) {
         guard n > 0 else { return }
         let start = keyEnds.last ?? 0
         if keyBytes.count - start + n > Self.maxKeyLength {
             // An absurd key is not a column.
-            collectingKey = false
+            s.collectingKey = false
             keyBytes.removeSubrange(start...)
             return
         }
         keyBytes.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
     }
 
-    private func endKey() {
-        guard collectingKey else { return }
-        collectingKey = false
-        let start = keyEnds.last ?? 0
-        for b in keyBytes[start...] { keyHash = (keyHash ^ UInt64(b)) &* 0x100_0000_01b3 }
-        keyHash = (keyHash ^ 0xFF) &* 0x100_0000_01b3
+    private mutating func endKey(_ s: inout Line) {
+        guard s.collectingKey else { return }
+        s.collectingKey = false
         keyEnds.append(keyBytes.count)
     }
 
-    private func endLine() {
-        defer {
-            (expect, lineHasContent, broken, topIsObject, inString, escaped, scalar) = (.value, false, false, false, false, false, nil)
-            stack.removeAll(keepingCapacity: true)
+    private mutating func endLine(_ s: inout Line) {
+        if s.scalarCount > 0 { Self.endScalar(&s) }
+        if s.hasContent {
+            if !s.broken, !s.inString, s.expect == .end, s.topIsObject {
+                rows += 1
+                if keysWanted, !keyEnds.isEmpty, keyBytes != previousKeyBytes || keyEnds != previousKeyEnds {
+                    if seenKeySets.count >= Self.maxKeySets || seenKeySets.insert(keySetHash()).inserted { mergeKeys() }
+                    swap(&keyBytes, &previousKeyBytes)
+                    swap(&keyEnds, &previousKeyEnds)
+                }
+            } else {
+                errors += 1
+            }
+        }
+        s = Line()
+        if !keyEnds.isEmpty || !keyBytes.isEmpty {
             keyBytes.removeAll(keepingCapacity: true)
             keyEnds.removeAll(keepingCapacity: true)
-            keyHash = 0xcbf2_9ce4_8422_2325
-            collectingKey = false
-        }
-        if scalar != nil { endScalar() }
-        guard lineHasContent else { return }
-        guard !broken, !inString, expect == .end, topIsObject else {
-            errors += 1
-            return
-        }
-        rows += 1
-        if keysWanted, !keyEnds.isEmpty, seenKeySets.count >= Self.maxKeySets || seenKeySets.insert(keyHash).inserted {
-            mergeKeys()
         }
     }
 
-    private func mergeKeys() {
+    /// A hash of the line's keys in order, so a key set seen on an earlier line (not only the
+    /// one before) is not merged again.
+    private func keySetHash() -> UInt64 {
+        var hasher = Hasher()
+        hasher.combine(keyBytes)
+        hasher.combine(keyEnds)
+        let h = hasher.finalize()
+        return UInt64(bitPattern: Int64(h))
+    }
+
+    private mutating func mergeKeys() {
         var start = 0
         for end in keyEnds {
             let raw = keyBytes[start ..< end]
@@ -501,8 +567,10 @@ final class JSONLinesScanner: RecordScanner {
         return try? JSONSerialization.jsonObject(with: quoted, options: .fragmentsAllowed) as? String
     }
 
-    func finish() -> TableProfile {
-        if lineHasContent || broken { endLine() }
+    mutating func finish() -> TableProfile {
+        var s = line
+        if s.hasContent || s.broken { endLine(&s) }
+        line = s
         return TableProfile(rows: rows, columns: columns, parseErrors: errors)
     }
 }
