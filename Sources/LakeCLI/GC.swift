@@ -34,6 +34,7 @@ struct GC: ParsableCommand {
         }
         Output.line("\(dryRun ? "would drop" : "dropped") \(Output.count(report.dropped.count, "object")) (\(Output.bytes(report.bytesFreed))); "
             + "\(report.liveObjects) live; \(Output.count(report.packsRewritten, "pack")) \(dryRun ? "to rewrite" : "rewritten"), "
-            + "\(report.packsDeleted) \(dryRun ? "to delete" : "deleted")")
+            + "\(report.packsDeleted) \(dryRun ? "to delete" : "deleted")"
+            + (report.viewsRemoved > 0 ? "; \(Output.count(report.viewsRemoved, "unbound view")) removed" : ""))
     }
 }

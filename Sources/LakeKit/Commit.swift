@@ -53,6 +53,7 @@ extension Lake {
                     try catalog.moveRef($0, to: ingest.manifest.id, expect: nil, action: "promote", actor: Actor.current,
                                         message: message ?? "commit \(dataset)@\(record.version)")
                 }
+                if let ref, move != nil { _ = try updateBindings(of: ref, to: ingest.manifest.id) }
                 return (record, move)
             }
             if ingest.cache != oldCache { statCache.save(ingest.cache) }

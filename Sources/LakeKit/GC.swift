@@ -19,6 +19,8 @@ public struct GCReport: Codable, Sendable, Equatable {
     public var bytesFreed: UInt64
     public var packsDeleted: Int
     public var packsRewritten: Int
+    /// Read-only views (`.lake/views/`) no bound path shows any more.
+    public var viewsRemoved: Int
 }
 
 extension Lake {
@@ -42,7 +44,8 @@ extension Lake {
                 return lstat(path, &st) != 0 || Double(st.st_mtim.tv_sec) >= cutoff
             }
             func why(_ id: ObjectID) -> String { archived.contains(id) ? "only in archived snapshots" : "named by no snapshot or run" }
-            var report = GCReport(dryRun: dryRun, liveObjects: keep.count, dropped: [], bytesFreed: 0, packsDeleted: 0, packsRewritten: 0)
+            var report = GCReport(dryRun: dryRun, liveObjects: keep.count, dropped: [], bytesFreed: 0, packsDeleted: 0, packsRewritten: 0,
+                                  viewsRemoved: 0)
             for (id, path) in try store.looseObjects() {
                 guard let id, !keep.contains(id), !young(path) else { continue }
                 var st = stat()
@@ -81,7 +84,11 @@ extension Lake {
                 }
                 guard unlink(pack) == 0 else { throw SystemError("remove", path: pack) }
             }
-            if !dryRun { try store.sync() }
+            if !dryRun {
+                try store.sync()
+                // Under the writer lock: a bind or promote makes views and moves links.
+                report.viewsRemoved = try writerLock.withLock { try pruneViews() }
+            }
             return report
         }
     }

@@ -18,13 +18,20 @@ public enum LakeError: LakeFailure {
     case runNotFound(String)
     case archived(String, archive: String)
     case ledgerNotAppended(dataset: String, version: Int, path: String, problem: String)
+    case bindingPathTaken(String)
+    case notBound(String)
+    case invalidBindings(path: String, problem: String)
+    case bindingNotUpdated(ref: String, path: String, problem: String)
 
     public var category: ErrorCategory {
         switch self {
         case .notALake, .targetNotFound, .pathNotInSnapshot: return .notFound
         case .snapshotMissing, .catalogMissing: return .corruption
         case .newerFormat, .unreadableFormat: return .failure
-        case .lockTimeout, .ledgerNotAppended: return .conflict
+        case .lockTimeout, .ledgerNotAppended, .bindingPathTaken: return .conflict
+        case .notBound: return .notFound
+        case .invalidBindings: return .corruption
+        case .bindingNotUpdated: return .failure
         case .ambiguousTarget, .invalidTarget, .isADirectory, .invalidPlan: return .usage
         case .notResumable, .runNotFound, .archived: return .notFound
         }
@@ -56,6 +63,14 @@ public enum LakeError: LakeFailure {
             return "ledger '\(dataset)' only grows: against version \(version), '\(path)' \(problem); nothing was recorded. Commit the whole log (a resumed job must append), or use another dataset"
         case .archived(let target, let archive):
             return "'\(target)' is archived in \(archive) and gc dropped its objects; run 'lake restore \(target)' or add --restore"
+        case .bindingPathTaken(let path):
+            return "\(path) exists and is not a link lake made; lake never replaces what it did not write. Move it aside (commit it first if it holds data), then bind again"
+        case .notBound(let path):
+            return "\(path) is not bound to a ref; 'lake ref bindings' lists the bound paths"
+        case .invalidBindings(let path, let problem):
+            return "\(path) is not a valid bindings file (\(problem)); fix or remove it, then bind the paths again with 'lake ref bind'"
+        case .bindingNotUpdated(let ref, let path, let problem):
+            return "ref '\(ref)' moved, but its bound path \(path) could not be updated: \(problem). Fix the cause, then run 'lake ref bind \(ref) \(path)'"
         case .runNotFound(let id):
             return "no run '\(id)'; 'lake runs' lists the runs"
         case .notResumable(let id, let reason):

@@ -11,13 +11,21 @@ extension Lake {
         // Under the gc lock: a ref moved to an archived snapshot while gc marks would be missed.
         return try inFlight {
             try writerLock.withLock {
-                try catalog.moveRef(ref, to: id, expect: expectation, action: "promote", actor: Actor.current, message: message, gates: gates)
+                let move = try catalog.moveRef(ref, to: id, expect: expectation, action: "promote", actor: Actor.current, message: message, gates: gates)
+                _ = try updateBindings(of: ref, to: id)
+                return move
             }
         }
     }
 
     /// Moves `ref` back to the target it had before its last move; logged as a move.
     public func rollback(_ ref: RefName, message: String?) throws -> RefMove {
-        try inFlight { try writerLock.withLock { try catalog.rollbackRef(ref, actor: Actor.current, message: message) } }
+        try inFlight {
+            try writerLock.withLock {
+                let move = try catalog.rollbackRef(ref, actor: Actor.current, message: message)
+                _ = try updateBindings(of: ref, to: SnapshotID(parsing: move.to))
+                return move
+            }
+        }
     }
 }

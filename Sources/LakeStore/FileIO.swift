@@ -53,14 +53,14 @@ public enum FileIO {
         return done
     }
 
-    static func lstat(_ path: String) -> stat? {
+    public static func lstat(_ path: String) -> stat? {
         var st = stat()
         return Glibc.lstat(path, &st) == 0 ? st : nil
     }
 
     /// The directory part of a slash-separated path: "" for a bare name, "/" for "/x".
     /// (Foundation's `deletingLastPathComponent` traps on some one-character names.)
-    static func parent(_ path: String) -> String {
+    public static func parent(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "" }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
@@ -72,7 +72,7 @@ public enum FileIO {
     }
 
     /// `mkdir -p`.
-    static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws {
         if Glibc.mkdir(path, mode) == 0 || errno == EEXIST { return }
         guard errno == ENOENT else { throw SystemError("create directory", path: path) }
         let parent = Self.parent(path)
