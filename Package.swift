@@ -35,7 +35,7 @@ let package = Package(
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .target(name: "LakeRetention", dependencies: ["LakeCore", "LakeStore", "CZstd", .product(name: "Yams", package: "Yams")]),
-        .target(name: "LakeKit", dependencies: ["LakeCore", "LakeStore", "LakeCatalog", "LakeRetention"]),
+        .target(name: "LakeKit", dependencies: ["LakeCore", "LakeStore", "LakeCatalog", "LakeRetention", .product(name: "Yams", package: "Yams")]),
         .target(name: "LakeTransforms", dependencies: ["LakeKit", "LakeQuery", .product(name: "Yams", package: "Yams")]),
         .target(name: "LakeQuery", dependencies: [
             "LakeKit", .product(name: "CSV", package: "CSV.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),

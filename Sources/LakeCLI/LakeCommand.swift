@@ -14,7 +14,7 @@ public struct LakeCommand: ParsableCommand {
             a bare name is a ref when one exists, else the dataset's latest version; ref: and dataset: force either.
             """,
         version: "0.1.0",
-        subcommands: [Init.self, Commit.self, Ls.self, Log.self, Show.self, Cat.self, Checkout.self, Refs.self, Ref.self,
+        subcommands: [Init.self, Commit.self, Import.self, Ls.self, Log.self, Show.self, Cat.self, Checkout.self, Refs.self, Ref.self,
                       Promote.self, Rollback.self, Exec.self, Run.self, Runs.self, Lineage.self, Reproduce.self, Query.self, Counts.self, Diff.self, Retention.self, Archive.self, Restore.self, GC.self, Fsck.self])
 
     public init() {}

@@ -37,9 +37,17 @@ struct Log: ParsableCommand {
         }
         let versions = try catalog.versions(of: DatasetName(text))
         if global.json { return try Output.json(versions) }
-        Output.table(["VERSION", "SNAPSHOT", "CREATED", "FILES", "SIZE", "ROWS", "MESSAGE"], versions.reversed().map {
-            ["@\($0.version)" + ($0.archived ? " (archived)" : ""), Output.short($0.snapshot), $0.createdAt, "\($0.files)", Output.bytes($0.bytes),
-             $0.rows.map { "\($0)" } ?? "-", $0.message ?? ""]
-        })
+        // A ledger only grows: what each version appended is what its readers care about.
+        let ledger = versions.first?.kind == Kind.ledger.rawValue
+        let rows = versions.enumerated().reversed().map { i, v -> [String] in
+            var row = ["@\(v.version)" + (v.archived ? " (archived)" : ""), Output.short(v.snapshot), v.createdAt, "\(v.files)", Output.bytes(v.bytes),
+                       v.rows.map { "\($0)" } ?? "-"]
+            if ledger {
+                let before = i > 0 ? versions[i - 1] : nil
+                row.append(v.rows.map { "+\($0 - (before?.rows ?? 0))" } ?? "-")
+            }
+            return row + [v.message ?? ""]
+        }
+        Output.table(["VERSION", "SNAPSHOT", "CREATED", "FILES", "SIZE", "ROWS"] + (ledger ? ["APPENDED"] : []) + ["MESSAGE"], rows)
     }
 }

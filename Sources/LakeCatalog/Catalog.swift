@@ -236,7 +236,8 @@ public final class Catalog: @unchecked Sendable {
     /// - Parameter kind: the dataset's kind; nil keeps the existing kind (or `other` for a new
     ///   dataset).
     public func recordCommit(dataset: DatasetName, kind: Kind?, manifest: Manifest, tables: [String: TableProfile],
-                             metrics: [Metrics.Value] = [], message: String?, sourcePath: String) throws -> CommitRecord {
+                             metrics: [Metrics.Value] = [], message: String?, sourcePath: String,
+                             origin: VersionOrigin = .commit) throws -> CommitRecord {
         let id = manifest.id
         return try write { db in
             let existing = try Row.fetchOne(db, sql: "SELECT id, kind FROM datasets WHERE name = ?", arguments: [dataset.rawValue])
@@ -252,11 +253,18 @@ public final class Catalog: @unchecked Sendable {
                                       snapshot: id.description, created: false,
                                       files: manifest.entries.count, bytes: Int64(manifest.totalBytes))
             if let latest, latest["snapshot_id"] == id.description { return record }
+            if origin.matchAnyVersion, let held = try Int.fetchOne(db, sql: """
+                SELECT v.version FROM versions v JOIN datasets d ON d.id = v.dataset_id
+                WHERE d.name = ? AND v.snapshot_id = ? ORDER BY v.version DESC LIMIT 1
+                """, arguments: [dataset.rawValue, id.description]) {
+                record.version = held
+                return record
+            }
             record.version += 1
             record.created = true
             let entry = JournalRecord.VersionEntry(dataset: dataset.rawValue, kind: kindName, version: record.version,
-                                                   snapshot: id.description, at: Timestamp.now(), message: message,
-                                                   source: "commit", sourcePath: sourcePath)
+                                                   snapshot: id.description, at: origin.at ?? Timestamp.now(), message: message,
+                                                   source: origin.source, sourcePath: sourcePath)
             try journalAndApply(db, .version(entry), known: [id.description: SnapshotContent(manifest: manifest, tables: tables, metrics: metrics)])
             return record
         }

@@ -119,3 +119,21 @@ public struct SnapshotContent: Sendable {
                                metrics: try Metrics.values(of: manifest, in: store))
     }
 }
+
+/// Where a new version comes from: a commit of a tree now, or an import of a tree an earlier
+/// job made (dated by its name, and not made twice).
+public struct VersionOrigin: Sendable, Equatable {
+    /// `commit` or `import` (`versions.source`).
+    public var source: String
+    /// The version's time; nil for now.
+    public var at: String?
+    /// Content that any version of the dataset already holds makes no new version (an import
+    /// run twice), not only content equal to the latest.
+    public var matchAnyVersion: Bool
+
+    public static let commit = VersionOrigin(source: "commit", at: nil, matchAnyVersion: false)
+
+    public static func imported(at: String?) -> VersionOrigin {
+        VersionOrigin(source: "import", at: at, matchAnyVersion: true)
+    }
+}

@@ -23,7 +23,8 @@ extension Lake {
     ///
     /// `progress` receives (files done, files in all) from worker threads while files are read.
     public func commit(path: String, dataset: DatasetName, kind: Kind? = nil, message: String? = nil,
-                       promote ref: RefName? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> CommitResult {
+                       promote ref: RefName? = nil, origin: VersionOrigin = .commit,
+                       progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> CommitResult {
         guard let resolved = realpath(path, nil) else {
             if errno == ENOENT { throw StoreError.sourceMissing(path) }
             throw SystemError("resolve", path: path)
@@ -41,14 +42,14 @@ extension Lake {
             let skipping = FileIdentity(path: directory).map { Set([$0]) } ?? []
             let ingest = try Snapshotter(store: store).snapshot(path: root, cache: oldCache, skipping: skipping, batch: batch,
                                                                  progress: progress)
-            try checkLedgerGrowth(dataset, kind: kind, ingest.manifest)
+            try checkLedgerGrowth(dataset, kind: kind, ingest.manifest, tables: ingest.tables)
             try batch.store(ingest.manifest.encoded())
             try batch.finish()
             let metrics = try Metrics.values(of: ingest.manifest, in: store)
             try store.sync()
             let (record, move) = try writerLock.withLock {
                 let record = try catalog.recordCommit(dataset: dataset, kind: kind, manifest: ingest.manifest, tables: ingest.tables,
-                                                      metrics: metrics, message: message, sourcePath: root)
+                                                      metrics: metrics, message: message, sourcePath: root, origin: origin)
                 let move = try ref.flatMap {
                     try catalog.moveRef($0, to: ingest.manifest.id, expect: nil, action: "promote", actor: Actor.current,
                                         message: message ?? "commit \(dataset)@\(record.version)")

@@ -209,7 +209,7 @@ extension Lake {
             do {
                 for o in plan.outputs {
                     let ingest = try Snapshotter(store: store).snapshot(path: dir + "/out/" + o.name, cache: [:], batch: batch)
-                    try checkLedgerGrowth(DatasetName(o.dataset), kind: Kind(parsing: o.kind), ingest.manifest)
+                    try checkLedgerGrowth(DatasetName(o.dataset), kind: Kind(parsing: o.kind), ingest.manifest, tables: ingest.tables)
                     try batch.store(ingest.manifest.encoded())
                     contents[ingest.manifest.id.description] = SnapshotContent(manifest: ingest.manifest, tables: ingest.tables,
                                                                                metrics: try Metrics.values(of: ingest.manifest, in: store))

@@ -6,17 +6,24 @@ extension Lake {
     /// Invariant 5: a new version of a ledger dataset must start, file by file, with the bytes
     /// of the latest version. A file that is gone, shorter, or different in its first bytes
     /// (a resumed job that truncated or rewrote its log) is refused with what would be lost.
-    func checkLedgerGrowth(_ dataset: DatasetName, kind: Kind?, _ manifest: Manifest) throws {
+    func checkLedgerGrowth(_ dataset: DatasetName, kind: Kind?, _ manifest: Manifest, tables: [String: TableProfile]) throws {
         guard (try catalog.datasetKind(dataset) ?? kind) == .ledger,
               let latest = try? catalog.version(of: dataset, number: nil) else { return }
         let old = try self.manifest(SnapshotID(parsing: latest.snapshot))
         let new = Dictionary(manifest.entries.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+        let oldRows = Dictionary(try catalog.files(of: SnapshotID(parsing: latest.snapshot)).compactMap { f in f.rows.map { (f.path, $0) } },
+                                 uniquingKeysWith: { a, _ in a })
+        /// " (N of its M rows)" when the file has rows.
+        func rowsLost(_ path: String) -> String {
+            guard let before = oldRows[path] else { return "" }
+            return " (\(before - (tables[path]?.rows ?? 0)) of its \(before) rows)"
+        }
         func refuse(_ path: String, _ problem: String) -> LakeError {
             .ledgerNotAppended(dataset: dataset.rawValue, version: latest.version, path: path, problem: problem)
         }
         for e in old.entries where new[e.path]?.object != e.object {
-            guard let n = new[e.path] else { throw refuse(e.path, "the file is gone, losing its \(e.size) bytes") }
-            guard n.size >= e.size else { throw refuse(e.path, "it would lose \(e.size - n.size) of its \(e.size) bytes") }
+            guard let n = new[e.path] else { throw refuse(e.path, "the file is gone, losing its \(e.size) bytes\(rowsLost(e.path))") }
+            guard n.size >= e.size else { throw refuse(e.path, "it would lose \(e.size - n.size) of its \(e.size) bytes\(rowsLost(e.path))") }
             guard let location = try store.location(of: n.object) else { throw StoreError.missingObject(n.object) }
             var prefix = SHA256Hasher()
             var left = Int(e.size)

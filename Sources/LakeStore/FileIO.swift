@@ -66,7 +66,7 @@ public enum FileIO {
     }
 
     /// The last component of a slash-separated path.
-    static func baseName(_ path: String) -> String {
+    public static func baseName(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }
