@@ -42,11 +42,13 @@ extension Lake {
             let skipping = FileIdentity(path: directory).map { Set([$0]) } ?? []
             let ingest = try Snapshotter(store: store).snapshot(path: root, cache: oldCache, skipping: skipping, batch: batch,
                                                                  progress: progress)
-            try checkLedgerGrowth(dataset, kind: kind, ingest.manifest, tables: ingest.tables)
+            let grown = try checkLedgerGrowth(dataset, kind: kind, ingest.manifest, tables: ingest.tables)
+            let superseded = try storeLedgerAppends(grown, batch: batch)
             try batch.store(ingest.manifest.encoded())
             try batch.finish()
             let metrics = try Metrics.values(of: ingest.manifest, in: store)
             try store.sync()
+            for path in superseded { unlink(path) }
             let (record, move) = try writerLock.withLock {
                 let record = try catalog.recordCommit(dataset: dataset, kind: kind, manifest: ingest.manifest, tables: ingest.tables,
                                                       metrics: metrics, message: message, sourcePath: root, origin: origin)

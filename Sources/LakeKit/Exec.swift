@@ -205,11 +205,13 @@ extension Lake {
         run.message = plan.message
         run.inputs = inputs
         var contents = [String: SnapshotContent]()
+        var superseded = [String]()
         if exit.status == 0 {
             do {
                 for o in plan.outputs {
                     let ingest = try Snapshotter(store: store).snapshot(path: dir + "/out/" + o.name, cache: [:], batch: batch)
-                    try checkLedgerGrowth(DatasetName(o.dataset), kind: Kind(parsing: o.kind), ingest.manifest, tables: ingest.tables)
+                    let grown = try checkLedgerGrowth(DatasetName(o.dataset), kind: Kind(parsing: o.kind), ingest.manifest, tables: ingest.tables)
+                    superseded += try storeLedgerAppends(grown, batch: batch)
                     try batch.store(ingest.manifest.encoded())
                     contents[ingest.manifest.id.description] = SnapshotContent(manifest: ingest.manifest, tables: ingest.tables,
                                                                                metrics: try Metrics.values(of: ingest.manifest, in: store))
@@ -221,11 +223,13 @@ extension Lake {
                 run.status = "failed"
                 run.outputs = []
                 contents = [:]
+                superseded = []
                 run.message = [plan.message, "outputs refused: \(failure)"].compactMap { $0 }.joined(separator: "; ")
             }
         }
         try batch.finish()
         try store.sync()
+        for path in superseded { unlink(path) }
         let recorded = try writerLock.withLock { try catalog.recordRun(run, outputs: contents) }
         if recorded.status == "succeeded" {
             try? Self.removeTree(dir)

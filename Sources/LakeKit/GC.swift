@@ -37,6 +37,11 @@ extension Lake {
             var keep = try catalog.objects(of: live)
             for s in try catalog.allSnapshots() { keep.insert(s.object) }
             for (object, _) in try catalog.runObjects() { if let id = try? ObjectID(parsing: object) { keep.insert(id) } }
+            // A live object stored as segments keeps its parts (a ledger's earlier versions).
+            let segmented = store.segmentedObjects()
+            for (id, _) in segmented where keep.contains(id) {
+                for part in try store.segments(of: id) ?? [] { keep.insert(part.id) }
+            }
             let archived = try catalog.objectsOfArchivedSnapshots()
             let cutoff = now.addingTimeInterval(-grace).timeIntervalSince1970
             func young(_ path: String) -> Bool {
@@ -52,6 +57,10 @@ extension Lake {
                 lstat(path, &st)
                 report.dropped.append(.init(object: id.description, bytes: UInt64(st.st_size), location: path, why: why(id)))
                 report.bytesFreed += UInt64(st.st_size)
+                if !dryRun { unlink(path) }
+            }
+            for (id, path) in segmented where !keep.contains(id) && !young(path) {
+                report.dropped.append(.init(object: id.description, bytes: 0, location: path, why: why(id)))
                 if !dryRun { unlink(path) }
             }
             var byPack = [String: [(ObjectID, ObjectLocation)]]()

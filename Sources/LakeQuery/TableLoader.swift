@@ -132,17 +132,18 @@ extension QueryEngine {
     private func loadCSV(_ file: ManifestEntry, _ compression: Compression?, delimiter: UnicodeScalar, into table: inout TableWriter,
                          _ loaded: inout LoadedTable) throws {
         // The reader streams a file: a loose object is one; a packed one is under 1 MiB; a
-        // compressed one is decompressed to a private temporary file first (the lake may be
-        // read-only), removed when loaded.
+        // compressed one (or one stored as segments) is written to a private temporary file
+        // first (the lake may be read-only), removed when loaded.
         let stream: InputStream
         var decompressed: String?
         defer { decompressed.map { _ = unlink($0) } }
         switch (compression, try lake.store.location(of: file.object)) {
         case (nil, .loose(let path)?):
             stream = InputStream(fileAtPath: path)!
-        case (nil, _):
+        case (nil, .packed?):
             stream = InputStream(data: Data(try lake.store.bytes(of: file.object)))
-        case (.some, _):
+        default:
+            // Compressed, or a ledger stored as segments: one stream in a file of its own.
             let path = NSTemporaryDirectory() + "/" + FileIO.uniqueName("lake-table")
             decompressed = path
             let fd = try FileIO.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)

@@ -8,6 +8,9 @@ public enum ObjectLocation: Sendable, Equatable {
     case loose(path: String)
     /// A range of a pack file.
     case packed(path: String, offset: UInt64, length: UInt64)
+    /// The concatenation of other objects, listed in `objects/ab/cdef….segments`: a ledger's
+    /// version stored as its previous version plus what was appended (Segments.swift).
+    case segments(path: String, parts: [Segment])
 }
 
 /// The content-addressed object store of one lake: loose objects and packs (docs/format.md).
@@ -113,7 +116,8 @@ public final class ObjectStore: @unchecked Sendable {
         lock.unlock()
         if let slot, let packPath { return .packed(path: packPath, offset: slot.offset, length: slot.length) }
         let path = loosePath(id)
-        return FileIO.lstat(path) != nil ? .loose(path: path) : nil
+        if FileIO.lstat(path) != nil { return .loose(path: path) }
+        return try segments(of: id).map { .segments(path: segmentsPath(id), parts: $0) }
     }
 
     public func contains(_ id: ObjectID) throws -> Bool { try location(of: id) != nil }
@@ -130,6 +134,7 @@ public final class ObjectStore: @unchecked Sendable {
         case .none: return false
         case .packed(_, _, let length): return length == size
         case .loose(let path): return FileIO.lstat(path).map { UInt64($0.st_size) == size } ?? false
+        case .segments(_, let parts): return parts.reduce(0) { $0 + $1.size } == size
         }
     }
 
@@ -149,7 +154,8 @@ public final class ObjectStore: @unchecked Sendable {
                 out.append((nil, objectsDirectory + "/" + fan))
                 continue
             }
-            for rest in ((try? fm.contentsOfDirectory(atPath: objectsDirectory + "/" + fan)) ?? []).sorted() {
+            for rest in ((try? fm.contentsOfDirectory(atPath: objectsDirectory + "/" + fan)) ?? []).sorted()
+            where !rest.hasSuffix(Self.segmentsSuffix) {
                 out.append((try? ObjectID(parsing: fan + rest), objectsDirectory + "/" + fan + "/" + rest))
             }
         }
@@ -199,6 +205,7 @@ public final class ObjectStore: @unchecked Sendable {
     public func readVerifiedFirst(_ id: ObjectID, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard let location = try location(of: id) else { throw StoreError.missingObject(id) }
         if case .packed = location {
+            // Under 1 MiB: buffering costs less than reading twice.
             let bytes = try self.bytes(of: id)
             return try bytes.withUnsafeBytes(body)
         }
@@ -243,6 +250,16 @@ public final class ObjectStore: @unchecked Sendable {
                 try body(slice)
                 done += UInt64(n)
             }
+        case .segments(_, let parts):
+            for part in parts {
+                // Parts are plain objects; each is checked, and so is the whole.
+                guard let at = try self.location(of: part.id), !at.isSegments else { throw StoreError.missingObject(part.id) }
+                let actual = try read(at: at) { slice in
+                    hasher.update(slice)
+                    try body(slice)
+                }
+                guard actual == part.id else { throw StoreError.corruptObject(part.id, actual: actual, location: at.describe) }
+            }
         }
         return hasher.finalize()
     }
@@ -263,6 +280,12 @@ extension ObjectLocation {
         switch self {
         case .loose(let path): return path
         case .packed(let path, let offset, _): return "\(path) at offset \(offset)"
+        case .segments(let path, _): return path
         }
+    }
+
+    var isSegments: Bool {
+        if case .segments = self { return true }
+        return false
     }
 }

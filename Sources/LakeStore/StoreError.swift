@@ -6,6 +6,7 @@ public enum StoreError: LakeFailure, Equatable {
     case missingObject(ObjectID)
     case corruptObject(ObjectID, actual: ObjectID, location: String)
     case corruptPack(path: String, problem: String)
+    case corruptSegments(path: String, problem: String)
     case unsupportedFile(path: String, type: String)
     case escapingSymlink(path: String, target: String)
     case invalidPathName(String)
@@ -15,7 +16,7 @@ public enum StoreError: LakeFailure, Equatable {
 
     public var category: ErrorCategory {
         switch self {
-        case .invalidManifest, .corruptObject, .corruptPack: return .corruption
+        case .invalidManifest, .corruptObject, .corruptPack, .corruptSegments: return .corruption
         case .missingObject: return .corruption
         case .unsupportedFile, .escapingSymlink, .invalidPathName: return .usage
         case .sourceMissing: return .notFound
@@ -32,6 +33,8 @@ public enum StoreError: LakeFailure, Equatable {
             return "object \(id) is missing from the store; run 'lake fsck', then restore it from an archive or a remote"
         case .corruptObject(let id, let actual, let location):
             return "object \(id) is corrupt: its bytes in \(location) hash to \(actual); it was not served. Run 'lake fsck' and restore it from an archive or a remote"
+        case .corruptSegments(let path, let problem):
+            return "the segment list \(path) is damaged: \(problem); 'lake fsck' lists what it holds, and a restore from an archive brings the object back"
         case .corruptPack(let path, let problem):
             return "pack \(path) is damaged: \(problem); run 'lake fsck'"
         case .unsupportedFile(let path, let type):

@@ -34,6 +34,13 @@ public enum StoreVerifier {
             }
             work.append((id, .loose(path: path)))
         }
+        for (id, path) in store.segmentedObjects() {
+            do {
+                work.append((id, .segments(path: path, parts: try store.segments(of: id) ?? [])))
+            } catch {
+                problems.append(StoreProblem(object: id.description, location: path, problem: "\(error)"))
+            }
+        }
         let lock = NSLock()
         var good = Set<ObjectID>()
         var bytes: UInt64 = 0

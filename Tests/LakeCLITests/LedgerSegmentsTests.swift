@@ -1,0 +1,83 @@
+import Foundation
+import LakeTestSupport
+import Testing
+
+@Suite struct LedgerSegmentsTests {
+    /// Bytes under `.lake/objects` and `.lake/packs`: what the lake's content costs.
+    func storedBytes(_ w: CLIWorkspace) throws -> Int {
+        var total = 0
+        for dir in [".lake/objects", ".lake/packs"] {
+            let root = w.dir.at(dir)
+            for path in FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? [] {
+                let attributes = try FileManager.default.attributesOfItem(atPath: root + "/" + path)
+                if attributes[.type] as? FileAttributeType == .typeRegular { total += (attributes[.size] as? Int) ?? 0 }
+            }
+        }
+        return total
+    }
+
+    func lines(_ range: Range<Int>) -> String {
+        range.map { "{\"id\":\($0),\"text\":\"\(String(repeating: "x", count: 90))\"}\n" }.joined()
+    }
+
+    @Test func aLedgerOfManyVersionsCostsAboutItsFinalSize() throws {
+        let w = try CLIWorkspace()
+        // 3 MB to start, then four appends of 0.5 MB and 1.2 MB (small and loose tails).
+        var text = lines(0 ..< 30_000)
+        var versions = [text]
+        w.dir.write("ledger/passed.jsonl", text)
+        #expect(try w.lake("commit", "ledger", "--dataset", "corpus/_ledger", "--kind", "ledger").status == 0)
+        for (n, more) in [5_000, 12_000, 5_000, 12_000].enumerated() {
+            let start = 30_000 + n * 20_000
+            text += lines(start ..< start + more)
+            versions.append(text)
+            w.dir.write("ledger/passed.jsonl", text)
+            let r = try w.lake("commit", "ledger", "--dataset", "corpus/_ledger")
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let final = text.utf8.count
+        let sumOfVersions = versions.reduce(0) { $0 + $1.utf8.count }
+        let stored = try storedBytes(w)
+        #expect(stored < final + final / 10, "stored \(stored) bytes for a \(final)-byte ledger (its versions sum to \(sumOfVersions))")
+
+        // Every version reads back byte for byte, and the lake verifies.
+        for (i, expected) in versions.enumerated() {
+            let cat = try w.lake("cat", "corpus/_ledger@\(i + 1):passed.jsonl")
+            #expect(cat.status == 0 && cat.stdoutData == Data(expected.utf8), "version \(i + 1)")
+        }
+        #expect(try w.lake("fsck").status == 0)
+        let log = try w.lake("log", "corpus/_ledger")
+        #expect(log.stdout.split(separator: "\n").first { $0.hasPrefix("@5") }?.contains("+12000") == true, "\(log.stdout)")
+
+        // A checkout and a query table read the segments like any file.
+        #expect(try w.lake("checkout", "corpus/_ledger@4", "out").status == 0)
+        #expect(try String(contentsOfFile: w.dir.at("out/passed.jsonl"), encoding: .utf8) == versions[3])
+        let count = try w.lake(["query", "--table", "l=corpus/_ledger@3", "--format", "csv", "SELECT count(*), max(id) FROM l"])
+        #expect(count.stdout == "count(*),max(id)\n47000,61999\n", "\(count.stderr)")
+
+        // Archiving and collecting the old versions keeps what the latest is made of.
+        for v in 1 ... 4 { #expect(try w.lake("archive", "corpus/_ledger@\(v)").status == 0) }
+        #expect(try w.lake("gc", "--grace", "0s").status == 0)
+        #expect(try w.lake("cat", "corpus/_ledger@5:passed.jsonl").stdoutData == Data(versions[4].utf8))
+        #expect(try w.lake("cat", "--restore", "corpus/_ledger@2:passed.jsonl").stdoutData == Data(versions[1].utf8))
+        #expect(try w.lake("fsck").status == 0)
+    }
+
+    @Test func aDamagedSegmentListIsReportedNotServed() throws {
+        let w = try CLIWorkspace()
+        w.dir.write("ledger/l.jsonl", lines(0 ..< 12_000))
+        #expect(try w.lake("commit", "ledger", "--dataset", "l", "--kind", "ledger").status == 0)
+        w.dir.write("ledger/l.jsonl", lines(0 ..< 13_000))
+        #expect(try w.lake("commit", "ledger", "--dataset", "l").status == 0)
+        let lists = (FileManager.default.enumerator(atPath: w.dir.at(".lake/objects"))?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".segments") }
+        #expect(lists.count == 1)
+        let path = w.dir.at(".lake/objects/" + lists[0])
+        chmod(path, 0o644)
+        try Data("lake-segments v1\nsha256:nope 12\n".utf8).write(to: URL(fileURLWithPath: path))
+        let cat = try w.lake("cat", "l@2:l.jsonl")
+        #expect(cat.status == 6)
+        #expect(cat.stdout.isEmpty)
+        #expect(cat.stderr.contains("segment list"))
+        #expect(try w.lake("fsck").status == 6)
+    }
+}
