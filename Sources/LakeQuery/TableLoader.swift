@@ -29,9 +29,15 @@ extension QueryEngine {
         let files = try lake.manifest(snapshot).entries.filter { e in
             !e.isSymlink && TableFormat.of(fileName: e.path) != nil && (glob.map { fnmatch($0, e.path, 0) == 0 } ?? true)
         }
-        try execute("CREATE TABLE main.\"\(name)\" (_file TEXT, _line INTEGER)")
+        try execute("CREATE TABLE main.\"\(name)\" (_file TEXT, _line INTEGER, _raw TEXT)")
         try execute("BEGIN")
         var table = TableWriter(db: db, name: name)
+        // The columns the commit profiled come first, so a query naming one works even when no
+        // row has it (an empty quarantine file, a header-only CSV).
+        let profiled = Dictionary(try lake.catalog.files(of: snapshot).map { ($0.path, $0.columns ?? []) }, uniquingKeysWith: { a, _ in a })
+        for file in files {
+            for column in profiled[file.path] ?? [] where !column.isEmpty { try table.declare(column) }
+        }
         var loaded = LoadedTable(name: name, files: files.count, rows: 0, errors: 0)
         do {
             for file in files {
@@ -105,8 +111,12 @@ extension QueryEngine {
         var existing = Set(try rawQuery("SELECT name FROM pragma_table_info('\(name)')").map { $0.lowercased() })
         var columns = [String]()
         for key in try rawQuery("SELECT DISTINCT j.key FROM main.\(table), json_each(_raw) j WHERE \(jsonRows) LIMIT \(TableWriter.maxColumns)")
-        where existing.count < TableWriter.maxColumns && existing.insert(key.lowercased()).inserted {
-            try execute("ALTER TABLE main.\(table) ADD COLUMN \(Self.quoted(key))")
+        where !TableWriter.builtIn.contains(key.lowercased()) {
+            if !existing.contains(key.lowercased()) {
+                guard existing.count < TableWriter.maxColumns else { continue }
+                try execute("ALTER TABLE main.\(table) ADD COLUMN \(Self.quoted(key))")
+                existing.insert(key.lowercased())
+            }
             columns.append(key)
         }
         guard !columns.isEmpty else { return }
@@ -187,25 +197,31 @@ extension QueryEngine {
 struct TableWriter {
     let db: OpaquePointer
     let name: String
-    private var columns = ["_file", "_line"]
+    private var columns = ["_file", "_line", "_raw"]
     /// Lowercased column name → position (SQLite column names ignore case).
-    private var index = ["_file": 0, "_line": 1]
+    private var index = ["_file": 0, "_line": 1, "_raw": 2]
+    /// Lake's own columns, which no field replaces.
+    static let builtIn: Set = ["_file", "_line", "_raw"]
     private var statement: OpaquePointer?
     /// A JSON-lines file may have any number of keys; past this many, keys stay in `_raw`.
-    static let maxColumns = 500
+    static let maxColumns = TableProfile.maxColumns
 
     init(db: OpaquePointer, name: String) { (self.db, self.name) = (db, name) }
 
-    mutating func insert(_ values: [(String, QueryValue)]) throws {
-        for (column, _) in values where index[column.lowercased()] == nil && columns.count < Self.maxColumns {
-            let quoted = column.replacingOccurrences(of: "\"", with: "\"\"")
-            guard sqlite3_exec(db, "ALTER TABLE main.\"\(name)\" ADD COLUMN \"\(quoted)\"", nil, nil, nil) == SQLITE_OK else {
-                throw QueryError.sql(message: String(cString: sqlite3_errmsg(db)), sql: "ALTER TABLE", offset: nil)
-            }
-            index[column.lowercased()] = columns.count
-            columns.append(column)
-            finish()
+    /// Adds a column unless the table has it (or has its limit of columns).
+    mutating func declare(_ column: String) throws {
+        guard index[column.lowercased()] == nil, columns.count < Self.maxColumns else { return }
+        let quoted = column.replacingOccurrences(of: "\"", with: "\"\"")
+        guard sqlite3_exec(db, "ALTER TABLE main.\"\(name)\" ADD COLUMN \"\(quoted)\"", nil, nil, nil) == SQLITE_OK else {
+            throw QueryError.sql(message: String(cString: sqlite3_errmsg(db)), sql: "ALTER TABLE", offset: nil)
         }
+        index[column.lowercased()] = columns.count
+        columns.append(column)
+        finish()
+    }
+
+    mutating func insert(_ values: [(String, QueryValue)]) throws {
+        for (column, _) in values { try declare(column) }
         if statement == nil {
             let list = columns.map { "\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\"" }.joined(separator: ", ")
             let sql = "INSERT INTO main.\"\(name)\" (\(list)) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"

@@ -52,6 +52,22 @@ import Testing
         #expect(lines.stdout == "{\"dataset\":\"cards\",\"rows\":6,\"version\":1}\n{\"dataset\":\"cards\",\"rows\":4,\"version\":2}\n")
     }
 
+    @Test func emptyFilesAreEmptyTablesWithTheirProfiledColumns() throws {
+        let w = try CLIWorkspace()
+        w.dir.write("q/validation_errors.jsonl", "")
+        w.dir.write("q/outliers.csv", "word_id,word\n")
+        #expect(try w.lake("commit", "q", "--dataset", "cards/validation_errors", "--kind", "quarantine").status == 0)
+        let empty = try w.lake(["query", "--table", "e=cards/validation_errors:*.jsonl", "--format", "csv", "SELECT count(*) FROM e"])
+        #expect(empty.stdout == "count(*)\n0\n", "\(empty.stderr)")
+        let header = try w.lake(["query", "--table", "o=cards/validation_errors:*.csv", "--format", "csv",
+                                 "SELECT count(*) FROM o WHERE word_id > 3"])
+        #expect(header.stdout == "count(*)\n0\n", "a header-only CSV has its columns: \(header.stderr)")
+        // The seed's ideal case: a perfect batch has an empty quarantine, and its gate holds.
+        let gate = try w.lake(["promote", "cards/_current", "cards/validation_errors@1", "--gate", "SELECT count(*) = 0 FROM e",
+                               "--table", "e=:candidate:*.jsonl"])
+        #expect(gate.status == 0, "\(gate.stderr)")
+    }
+
     @Test func compressedShardsAreProfiledAtCommitAndLoadAsTables() throws {
         let w = try CLIWorkspace()
         let shard = (0 ..< 300).map { "{\"id\":\($0),\"pool\":\"p\($0 % 3)\",\"text\":\"t\"}" }.joined(separator: "\n") + "\n"
