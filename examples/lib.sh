@@ -48,3 +48,15 @@ start_example() {
   cd "$dir"
   "$LAKE" init . --quiet
 }
+
+# Shows the example's retention.yaml, plans and applies it, requires the archived versions to
+# be exactly WANT (DATASET@N, space-separated, by dataset), then lets gc drop what only the
+# archives hold: archived_after_retention WANT
+archived_after_retention() {
+  cat retention.yaml
+  lk retention plan --policy retention.yaml
+  lk retention apply --policy retention.yaml --quiet
+  check "archived versions" \
+    "$(value "SELECT group_concat(v, ' ') FROM (SELECT dataset || '@' || version AS v FROM archives ORDER BY dataset)")" "$1"
+  lk gc --grace 0s
+}

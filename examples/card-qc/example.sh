@@ -105,13 +105,7 @@ check "cards by card_id: added, removed, changed; Jaccard" \
 check "cards in cards/_current" "$(value "SELECT rows FROM snapshot_files WHERE snapshot_id = (SELECT snapshot_id FROM refs WHERE name = 'cards/_current') AND path = 'cards.jsonl'")" 188
 
 step "7. Retention: keep the last two iterations and what made cards/_current; archive the rest"
-cat retention.yaml
-lk retention plan --policy retention.yaml
-lk retention apply --policy retention.yaml --quiet
-check "archived versions (the oldest iteration)" \
-  "$(value "SELECT group_concat(v, ' ') FROM (SELECT dataset || '@' || version AS v FROM archives ORDER BY dataset)")" \
-  "cards/accepted@1 cards/llm_raw@1 cards/release@1 cards/validation_errors@1"
-lk gc --grace 0s
+archived_after_retention "cards/accepted@1 cards/llm_raw@1 cards/release@1 cards/validation_errors@1"
 expect_status 4 cat cards/llm_raw@1:responses.jsonl
 
 step "8. Reproduce iteration 1's validation from its archive: same bytes?"

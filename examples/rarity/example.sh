@@ -117,13 +117,7 @@ check "rows per level in the new trusted merge" \
   "L1=52 L2=49 L3=46 L4=34 L5=36"
 
 step "7. Retention: archive what no rule keeps (the oldest iteration's runs and merge)"
-cat retention.yaml
-lk retention plan --policy retention.yaml
-lk retention apply --policy retention.yaml --quiet
-check "archived versions" \
-  "$(value "SELECT group_concat(v, ' ') FROM (SELECT dataset || '@' || version AS v FROM archives ORDER BY dataset)")" \
-  "rarity/compare@1 rarity/runs/score_a@1 rarity/runs/score_b@1"
-lk gc --grace 0s
+archived_after_retention "rarity/compare@1 rarity/runs/score_a@1 rarity/runs/score_b@1"
 expect_status 4 cat rarity/runs/score_a@1:scores.csv
 
 step "8. Reproduce iteration 1's merge from the archived scoring runs: same bytes?"
