@@ -68,6 +68,8 @@ check "day 1 merge: input_rows kept duplicates malformed" \
 lk run
 check "the rerun reused the merge (cached)" \
   "$(value "SELECT group_concat(status, ' ') FROM (SELECT status FROM runs ORDER BY started_at)")" "succeeded cached"
+echo "The promote gates (the two --gate arguments below):"
+printf '  %s\n' "$DUP_GATE" "$GROW_GATE"
 lk promote natural/_current/MERGED natural/merged@1 --gate "$DUP_GATE" --gate "$GROW_GATE" -m "day 1 merge"
 lk ref bind natural/_current/MERGED natural_current/MERGED
 say ls natural_current/MERGED/
@@ -132,12 +134,7 @@ check "MERGED's records by source" \
 print(" ".join("%s=%d" % (g["value"], g["rows"]) for g in json.load(sys.stdin)["groups"]))')" "green=90 yellow=24"
 
 step "7. Retention: keep the last 2 merges and the ledgers; archive the oldest merge, then reproduce it"
-echo '$ lake retention plan --policy retention.yaml | grep -E "^ACTION|natural/merged@|^policy"'
-"$LAKE" retention plan --policy retention.yaml | grep -E "^ACTION|natural/merged@|^policy"
-lk retention apply --policy retention.yaml --quiet
-check "archived versions" \
-  "$(value "SELECT group_concat(dataset || '@' || version, ' ') FROM archives")" "natural/merged@1"
-lk gc --grace 0s
+archived_after_retention "natural/merged@1"
 expect_status 4 cat natural/merged@1:report.json
 echo '$ lake reproduce natural/merged@1'
 verdict=$("$LAKE" reproduce natural/merged@1 2>/dev/null)
@@ -199,5 +196,5 @@ check "parse errors in every shard of the latest versions = the merge's malforme
   "$(metric 3 malformed)"
 
 step "Done"
-echo "The lake is in $PWD/.lake and the collector's root in $PWD/natural; try 'lake ls natural/',"
+echo "The lake is in $PWD/.lake and the collector's root in $PWD/natural; try \"lake ls 'natural/*'\","
 echo "'lake log natural/_ledger/yellow_pitched' or 'lake lineage natural/_current/MERGED' there."

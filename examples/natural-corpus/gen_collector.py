@@ -3,9 +3,10 @@
 usage: python3 gen_collector.py ROOT --day N [--seed S]
 
 Writes ROOT as the collector leaves it after its run of day N (1, 2 or 3). Deterministic in
-(seed, day): every day's files are a function of the seed and the days up to N, so the run of
-day N+1 leaves day N's files byte for byte as they were (its ledgers only grow) and adds its
-own. Every file and directory gets the day's date (06:00 UTC) as its modification time, which
+(seed, day): every file is a function of the seed and the days up to N, so the run of day N+1
+leaves day N's raw files, shards and ledger lines byte for byte as they were and adds its own
+(the ledgers, pitches and logs only grow; _queues, _catalogs and the manifests are rewritten).
+Every file and directory gets the day's date (06:00 UTC) as its modification time, which
 `lake import` records as the time of the versions it makes.
 
 What each day does, per the seed's output contract (seeds/002_*.txt):
@@ -20,10 +21,11 @@ What each day does, per the seed's output contract (seeds/002_*.txt):
   catalog         _catalogs/catalog.json, _manifests/dayN_*.json, _logs/*.log
 
 Duplicates: every 3rd yellow record quotes a green record of its pool (same text, same
-content_sha256), and on day 1 the copyleft forum quotes one permissive book. Day 2's combine
-job was resumed after a crash and wrote day 1's green permissive shard again, as
-combined/permissive/shards/d2-00002.jsonl.gz; day 3's run removed it. The copyleft shard
-d1-00001 ends with two lines a killed writer left half written (they do not parse).
+content_sha256), and on day 1 the copyleft wiki quotes a permissive book (a duplicate across
+pools: the merge keeps the permissive copy). Day 2's combine job was resumed after a crash and
+wrote day 1's green permissive shard again, as combined/permissive/shards/d2-00002.jsonl.gz;
+day 3's run removed it. The copyleft shard d1-00001 ends with two lines a killed writer left
+half written (they do not parse).
 """
 import argparse
 import gzip
@@ -32,7 +34,6 @@ import json
 import os
 import random
 import shutil
-import time
 from datetime import datetime, timezone
 
 POOLS = ["permissive", "copyleft", "quarantine"]
