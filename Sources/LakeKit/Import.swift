@@ -73,7 +73,7 @@ public struct ImportEntry: Sendable, Codable, Equatable {
     public var path: String
     public var dataset: String
     public var kind: String
-    /// From the name (UTC), else the path's modification time.
+    /// From the name (UTC), else the newest modification time in the path's tree.
     public var time: String
     /// For a `_current` pointer: the ref it becomes.
     public var ref: String?
@@ -113,6 +113,12 @@ extension Lake {
             ((a.ref == nil ? 0 : 1), a.dataset, a.time, a.path) < ((b.ref == nil ? 0 : 1), b.dataset, b.time, b.path)
         }
         if dryRun { return report }
+        // Ledgers first: one that shrank refuses the whole import before anything is recorded.
+        for entry in report.entries where entry.ref == nil {
+            let dataset = try DatasetName(entry.dataset)
+            guard (try catalog.datasetKind(dataset) ?? Kind(rawValue: entry.kind)) == .ledger else { continue }
+            try checkLedgerOnDisk(base + "/" + entry.path, dataset: dataset)
+        }
         let lakeIdentity = FileIdentity(path: directory)
         for i in report.entries.indices {
             var entry = report.entries[i]
@@ -166,8 +172,9 @@ extension Lake {
                     for (k, v) in groups { out = out.replacingOccurrences(of: "{\(k)}", with: v) }
                     return out
                 }
+                let modified = isDirectory && !isLink ? Self.newestModification(base + "/" + path) : Int(st.st_mtim.tv_sec)
                 var entry = ImportEntry(path: path, dataset: fill(rule.dataset ?? ""), kind: (rule.kind ?? .other).rawValue,
-                                        time: Self.time(fill(rule.time ?? "")) ?? Timestamp.string(Date(timeIntervalSince1970: Double(st.st_mtim.tv_sec))))
+                                        time: Self.time(fill(rule.time ?? "")) ?? Timestamp.string(Date(timeIntervalSince1970: Double(modified))))
                 if let ref = rule.ref {
                     entry.ref = fill(ref)
                     if isLink, let resolved = realpath(base + "/" + path, nil) {
@@ -183,6 +190,18 @@ extension Lake {
                 report.unmatched.append(path)
             }
         }
+    }
+
+    /// The newest modification time (seconds) of anything in a tree: when a directory's content
+    /// last changed, which a file appended inside it does not show on the directory itself.
+    static func newestModification(_ path: String) -> Int {
+        guard let st = FileIO.lstat(path) else { return 0 }
+        var newest = Int(st.st_mtim.tv_sec)
+        guard st.st_mode & S_IFMT == S_IFDIR else { return newest }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] {
+            newest = max(newest, newestModification(path + "/" + name))
+        }
+        return newest
     }
 
     /// `YYYYMMDDHHMMSS` (digits from a name) as a timestamp, read as UTC.

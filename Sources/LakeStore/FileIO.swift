@@ -39,7 +39,7 @@ public enum FileIO {
 
     /// Reads up to `count` bytes from the file's offset, retrying short reads. With `expecting`,
     /// it stops once that many bytes came, saving the read that would return end-of-file.
-    static func read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, path: String, expecting: Int? = nil) throws -> Int {
+    public static func read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int, path: String, expecting: Int? = nil) throws -> Int {
         var done = 0
         while done < count, done != expecting {
             let n = Glibc.read(fd, buffer + done, count - done)

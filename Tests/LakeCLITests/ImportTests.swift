@@ -82,11 +82,23 @@ import Testing
         #expect(log.stdout.contains("APPENDED"))
         #expect(log.stdout.split(separator: "\n").first { $0.hasPrefix("@2") }?.contains("+1") == true, "\(log.stdout)")
 
-        // A resumed job that truncated the ledger is refused with what would be lost.
+        // A resumed job that truncated the ledger is refused with what would be lost, before
+        // anything else of the import is recorded (a new pitch here).
         w.dir.write("natural/_ledger/yellow_passed.jsonl", "{\"id\":1}\n")
+        w.dir.write("natural/_pitches/pitch-2.jsonl", "{\"p\":2}\n")
         let truncated = try w.lake("import", "natural")
         #expect(truncated.status == 5)
         #expect(truncated.stderr.contains("it would lose 18 of its 27 bytes (2 of its 3 rows)"), "\(truncated.stderr)")
+        #expect(try w.lake(["query", "--format", "csv", "SELECT count(*) FROM version_details"]).stdout == "count(*)\n7\n")
+
+        // A pool whose directory is old but whose shard is new is dated by the shard.
+        try shell("touch -d '2020-01-01 00:00:00 UTC' natural/raw/green/permissive natural/raw/green/permissive/t1 && "
+                  + "echo more >> natural/raw/green/permissive/t1/doc.txt && touch -d '2026-03-04 05:06:07 UTC' natural/raw/green/permissive/t1/doc.txt && "
+                  + "touch -d '2020-01-01 00:00:00 UTC' natural/raw/green/permissive/t1", in: w)
+        w.dir.write("natural/_ledger/yellow_passed.jsonl", "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n")
+        #expect(try w.lake("import", "natural").status == 0)
+        let dated = try w.lake(["query", "--format", "csv", "SELECT created_at FROM version_details WHERE dataset = 'natural/raw/green/permissive' AND version = 2"])
+        #expect(dated.stdout == "created_at\n2026-03-04T05:06:07.000Z\n", "\(dated.stdout)")
     }
 
     @Test func aBadLayoutIsNamedWithItsLine() throws {
