@@ -91,7 +91,7 @@ public struct ImportReport: Sendable, Codable, Equatable {
     public var layout: String
     public var dryRun: Bool
     public var entries: [ImportEntry]
-    /// Paths no rule matched (directories are listed, not their files).
+    /// Files and links no rule matched (unmatched directories are walked into).
     public var unmatched: [String]
 }
 
