@@ -3,11 +3,12 @@
 # (examples/rff, pipeline 4 of SEED-SYSTEMS.md), in a throwaway workspace: stages run and
 # reused, _current refs promoted and bound on disk, a gate that blocks, the merged field's
 # lineage, counts, the retention plan and apply, and a reproduce of an archived iteration.
+# The example takes about 10 s after the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 swift build -c release --product lake
 export LAKE="$(swift build -c release --show-bin-path)/lake"
-work=$(mktemp -d)
-trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
-bash examples/rff/example.sh "$work/rff"
+# The workspace stays, for the newcomer to explore with the commands the example prints last.
+work=$(mktemp -d /tmp/lake-demo.XXXX)
+time bash examples/rff/example.sh "$work/rff"
