@@ -51,7 +51,6 @@ extension Lake {
         return try inFlight {
             try writerLock.withLock {
                 guard let current = try catalog.ref(ref) else { throw CatalogError.refNotFound(ref.rawValue) }
-                try checkReplaceable(absolute)
                 var all = try bindings().filter { $0.path != absolute }
                 all.append(RefBinding(ref: ref.rawValue, path: absolute))
                 let update = try point(absolute, ref: ref.rawValue, at: SnapshotID(parsing: current.snapshot))

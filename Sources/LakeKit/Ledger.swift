@@ -15,7 +15,7 @@ extension Lake {
         let store = self.store
         let grown = try checkGrowth(dataset, of: { path in
             guard let n = new[path] else { return nil }
-            return LedgerFile(size: n.size, object: n.object, rows: tables[path]?.rows) { length in
+            return LedgerFile(size: n.size, object: n.object, rows: { tables[path]?.rows }) { length in
                 guard let location = try store.location(of: n.object) else { throw StoreError.missingObject(n.object) }
                 return try Self.prefixHash(length) { body in _ = try store.read(at: location, body) }
             }
@@ -30,17 +30,28 @@ extension Lake {
         _ = try checkGrowth(dataset, of: { path in
             let full = single ? root : root + "/" + path
             guard let st = FileIO.lstat(full), st.st_mode & S_IFMT == S_IFREG else { return nil }
-            func read(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+            /// Streams the file's bytes, stopping once `limit` bytes were read.
+            func read(upTo limit: UInt64, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
                 let fd = try FileIO.open(full, O_RDONLY)
                 defer { close(fd) }
                 let buffer = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 16)
                 defer { buffer.deallocate() }
-                while case let n = try FileIO.read(fd, buffer, 1 << 20, path: full), n > 0 { try body(UnsafeRawBufferPointer(start: buffer, count: n)) }
+                var done: UInt64 = 0
+                while done < limit, case let n = try FileIO.read(fd, buffer, 1 << 20, path: full), n > 0 {
+                    try body(UnsafeRawBufferPointer(start: buffer, count: n))
+                    done += UInt64(n)
+                }
             }
-            let profiler = TableProfiler(fileName: path)
-            if let profiler { try read { profiler.update($0) } }
-            return LedgerFile(size: UInt64(st.st_size), object: nil, rows: profiler?.finish().rows) { length in
-                try Self.prefixHash(length, read)
+            // Rows are counted only for a refusal's message: a ledger that grew is read up to
+            // its old length, once.
+            let rows = {
+                try TableProfiler(fileName: path).map { profiler in
+                    try read(upTo: .max) { profiler.update($0) }
+                    return profiler.finish().rows
+                }
+            }
+            return LedgerFile(size: UInt64(st.st_size), object: nil, rows: rows) { length in
+                try Self.prefixHash(length) { try read(upTo: length, $0) }
             }
         })
     }
@@ -50,7 +61,8 @@ extension Lake {
         var size: UInt64
         /// Known when the file is stored: equal to the old one means unchanged.
         var object: ObjectID?
-        var rows: Int64?
+        /// Its row count, asked only to say what a refusal would lose.
+        var rows: () throws -> Int64?
         /// The hash of the file's first N bytes.
         var prefix: (UInt64) throws -> ObjectID
     }
@@ -62,18 +74,18 @@ extension Lake {
         let old = try self.manifest(SnapshotID(parsing: latest.snapshot))
         let oldRows = Dictionary(try catalog.files(of: SnapshotID(parsing: latest.snapshot)).compactMap { f in f.rows.map { (f.path, $0) } },
                                  uniquingKeysWith: { a, _ in a })
-        func refuse(_ path: String, _ problem: String, rows: Int64?) -> LakeError {
+        func refuse(_ path: String, _ problem: String, rows: Int64? = nil) -> LakeError {
             // " (N of its M rows)" when the file has rows.
             let lost = oldRows[path].map { " (\($0 - (rows ?? 0)) of its \($0) rows)" } ?? ""
             return .ledgerNotAppended(dataset: dataset.rawValue, version: latest.version, path: path, problem: problem + lost)
         }
         var grown = [ManifestEntry]()
         for e in old.entries {
-            guard let n = try file(e.path) else { throw refuse(e.path, "the file is gone, losing its \(e.size) bytes", rows: nil) }
+            guard let n = try file(e.path) else { throw refuse(e.path, "the file is gone, losing its \(e.size) bytes") }
             if n.object == e.object { continue }
-            guard n.size >= e.size else { throw refuse(e.path, "it would lose \(e.size - n.size) of its \(e.size) bytes", rows: n.rows) }
+            guard n.size >= e.size else { throw refuse(e.path, "it would lose \(e.size - n.size) of its \(e.size) bytes", rows: try n.rows()) }
             guard try n.prefix(e.size) == e.object else {
-                throw refuse(e.path, "its first \(e.size) bytes differ: it was rewritten, not appended to", rows: nil)
+                throw refuse(e.path, "its first \(e.size) bytes differ: it was rewritten, not appended to")
             }
             grown.append(e)
         }

@@ -24,6 +24,12 @@ final class CLIWorkspace {
         try LakeCLI.run(args, cwd: dir.path, environment: environment, prefix: prefix)
     }
 
+    /// Runs a shell script in the workspace (making test data with gzip, ln, touch).
+    @discardableResult
+    func sh(_ script: String) throws -> LakeCLI.Result {
+        try LakeCLI.run(["-c", script], cwd: dir.path, prefix: ["/bin/sh"], replacingBinary: true)
+    }
+
     /// A run directory like the seeds' `runs/passX_*`: a score CSV, ok/bad JSONL logs.
     func makeRun(_ name: String, rows: Int, seed: UInt64 = 1) {
         var csv = "word_id,word,rarity_level\n"

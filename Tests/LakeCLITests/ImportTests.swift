@@ -3,16 +3,6 @@ import LakeTestSupport
 import Testing
 
 @Suite struct ImportTests {
-    func shell(_ script: String, in w: CLIWorkspace) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", script]
-        p.currentDirectoryURL = URL(fileURLWithPath: w.path)
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(script)")
-    }
-
     @Test func iterationsBecomeVersionsInTimeOrderAndPointersBecomeRefs() throws {
         let w = try CLIWorkspace()
         // Written newest first: the order of versions comes from the names, not the disk.
@@ -21,7 +11,7 @@ import Testing
         w.dir.write("rff/evals/passC_prompt_v0_20261121_110000/ok.jsonl", "{\"ok\":1}\n")
         w.dir.write("rff/evals/_current/PASSC_LATEST/ok.jsonl", "{\"ok\":1}\n")
         w.dir.write("rff/notes.txt", "not an iteration")
-        try shell("ln -s ../../runs/passX_mini_v0_20261120_090000 rff/evals/_current/EXP_LATEST", in: w)
+        #expect(try w.sh("ln -s ../../runs/passX_mini_v0_20261120_090000 rff/evals/_current/EXP_LATEST").status == 0)
 
         let dry = try w.lake("import", "rff", "--dry-run")
         #expect(dry.status == 0, "\(dry.stderr)")
@@ -58,7 +48,7 @@ import Testing
         w.dir.write("natural/_ledger/yellow_passed.jsonl", "{\"id\":1}\n{\"id\":2}\n")
         w.dir.write("natural/_pitches/pitch-1.jsonl", "{\"p\":1}\n")
         w.dir.write("natural/_manifests/m.json", "{\"n\": 2}")
-        try shell("gzip natural/combined/copyleft/shards/shard-0.jsonl", in: w)
+        #expect(try w.sh("gzip natural/combined/copyleft/shards/shard-0.jsonl").status == 0)
 
         let r = try w.lake("import", "natural")
         #expect(r.status == 0, "\(r.stderr)")
@@ -92,9 +82,9 @@ import Testing
         #expect(try w.lake(["query", "--format", "csv", "SELECT count(*) FROM version_details"]).stdout == "count(*)\n7\n")
 
         // A pool whose directory is old but whose shard is new is dated by the shard.
-        try shell("touch -d '2020-01-01 00:00:00 UTC' natural/raw/green/permissive natural/raw/green/permissive/t1 && "
+        #expect(try w.sh("touch -d '2020-01-01 00:00:00 UTC' natural/raw/green/permissive natural/raw/green/permissive/t1 && "
                   + "echo more >> natural/raw/green/permissive/t1/doc.txt && touch -d '2026-03-04 05:06:07 UTC' natural/raw/green/permissive/t1/doc.txt && "
-                  + "touch -d '2020-01-01 00:00:00 UTC' natural/raw/green/permissive/t1", in: w)
+                  + "touch -d '2020-01-01 00:00:00 UTC' natural/raw/green/permissive/t1").status == 0)
         w.dir.write("natural/_ledger/yellow_passed.jsonl", "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n")
         #expect(try w.lake("import", "natural").status == 0)
         let dated = try w.lake(["query", "--format", "csv", "SELECT created_at FROM version_details WHERE dataset = 'natural/raw/green/permissive' AND version = 2"])
