@@ -109,9 +109,10 @@ public final class Catalog: @unchecked Sendable {
 
     /// One IMMEDIATE transaction: it takes SQLite's write lock at its start, so two writers
     /// never both read a state that one of them is about to change. It first applies journal
-    /// records that an interrupted writer appended but never committed. When the transaction
-    /// fails (not a crash: an error, a full disk), the journal is cut back to where it was, so
-    /// a change the caller was told failed never appears later.
+    /// records that an interrupted writer appended but never committed. The records the body
+    /// appends are synced once, before the transaction commits. When the transaction fails
+    /// (not a crash: an error, a full disk), the journal is cut back to where it was, so a
+    /// change the caller was told failed never appears later.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         try CatalogError.wrap {
             try pool.writeWithoutTransaction { db in
@@ -120,8 +121,10 @@ public final class Catalog: @unchecked Sendable {
                 do {
                     try db.inTransaction(.immediate) {
                         try catchUp(db)
-                        journalLength = try journal.size()
+                        let start = try journal.size()
+                        journalLength = start
                         result = try body(db)
+                        if try journal.size() != start { try journal.sync() }
                         return .commit
                     }
                 } catch {
@@ -147,7 +150,7 @@ public final class Catalog: @unchecked Sendable {
 
     public func datasetKind(_ name: DatasetName) throws -> Kind? {
         try read { db in
-            try String.fetchOne(db, sql: "SELECT kind FROM datasets WHERE name = ?", arguments: [name.rawValue])
+            try String.fetchOne(db.cachedStatement(sql: "SELECT kind FROM datasets WHERE name = ?"), arguments: [name.rawValue])
         }.flatMap(Kind.init(rawValue:))
     }
 
@@ -199,7 +202,7 @@ public final class Catalog: @unchecked Sendable {
     /// Snapshots whose hex starts with `prefix`.
     public func snapshots(withPrefix prefix: String) throws -> [SnapshotID] {
         try read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM snapshots WHERE id >= ? AND id < ? ORDER BY id LIMIT 20",
+            try String.fetchAll(db.cachedStatement(sql: "SELECT id FROM snapshots WHERE id >= ? AND id < ? ORDER BY id LIMIT 20"),
                                 arguments: ["sha256:" + prefix, "sha256:" + prefix + "g"])
         }.compactMap { try? SnapshotID(parsing: $0) }
     }
@@ -211,14 +214,14 @@ public final class Catalog: @unchecked Sendable {
     /// The metrics of a snapshot, by file and key.
     public func metrics(of snapshot: SnapshotID) throws -> [MetricRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT path, key, value FROM metrics WHERE snapshot_id = ? ORDER BY path, key",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT path, key, value FROM metrics WHERE snapshot_id = ? ORDER BY path, key"),
                              arguments: [snapshot.description]).map { MetricRecord(path: $0["path"], key: $0["key"], value: $0["value"]) }
         }
     }
 
     public func files(of snapshot: SnapshotID) throws -> [FileRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT path, mode, size, object_id, rows, columns, parse_errors FROM snapshot_files WHERE snapshot_id = ?",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT path, mode, size, object_id, rows, columns, parse_errors FROM snapshot_files WHERE snapshot_id = ?"),
                              arguments: [snapshot.description]).map {
                 FileRecord(path: $0["path"], mode: $0["mode"], size: $0["size"], object: $0["object_id"], rows: $0["rows"],
                            columns: ($0["columns"] as String?).flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) },
@@ -230,54 +233,59 @@ public final class Catalog: @unchecked Sendable {
     // MARK: Committing
 
     /// Records a snapshot as the next version of `dataset`, unless the dataset's latest
-    /// version holds it already: the journal record is appended and synced, then applied in the
-    /// same transaction. The manifest's objects must be durable.
+    /// version holds it already: the journal record is appended, then applied in the same
+    /// transaction. The manifest's objects must be durable.
     ///
     /// - Parameter kind: the dataset's kind; nil keeps the existing kind (or `other` for a new
     ///   dataset).
     public func recordCommit(dataset: DatasetName, kind: Kind?, manifest: Manifest, tables: [String: TableProfile],
                              metrics: [Metrics.Value] = [], message: String?, sourcePath: String,
                              origin: VersionOrigin = .commit) throws -> CommitRecord {
+        try batch { try $0.recordCommit(dataset: dataset, kind: kind, manifest: manifest, tables: tables, metrics: metrics,
+                                        message: message, sourcePath: sourcePath, origin: origin) }
+    }
+
+    func recordCommit(_ db: Database, dataset: DatasetName, kind: Kind?, manifest: Manifest, tables: [String: TableProfile],
+                      metrics: [Metrics.Value], message: String?, sourcePath: String, origin: VersionOrigin) throws -> CommitRecord {
         let id = manifest.id
-        return try write { db in
-            let existing = try Row.fetchOne(db, sql: "SELECT id, kind FROM datasets WHERE name = ?", arguments: [dataset.rawValue])
-            let kindName: String = existing?["kind"] ?? (kind ?? .other).rawValue
-            if let kind, kind.rawValue != kindName {
-                throw CatalogError.kindMismatch(dataset: dataset.rawValue, existing: kindName, given: kind.rawValue)
-            }
-            let latest = try Row.fetchOne(db, sql: """
-                SELECT v.version, v.snapshot_id FROM versions v JOIN datasets d ON d.id = v.dataset_id
-                WHERE d.name = ? ORDER BY v.version DESC LIMIT 1
-                """, arguments: [dataset.rawValue])
-            var record = CommitRecord(dataset: dataset.rawValue, kind: kindName, version: latest?["version"] ?? 0,
-                                      snapshot: id.description, created: false,
-                                      files: manifest.entries.count, bytes: Int64(manifest.totalBytes))
-            if let latest, latest["snapshot_id"] == id.description { return record }
-            if origin.matchAnyVersion, let held = try Int.fetchOne(db, sql: """
-                SELECT v.version FROM versions v JOIN datasets d ON d.id = v.dataset_id
-                WHERE d.name = ? AND v.snapshot_id = ? ORDER BY v.version DESC LIMIT 1
-                """, arguments: [dataset.rawValue, id.description]) {
-                record.version = held
-                return record
-            }
-            record.version += 1
-            record.created = true
-            let entry = JournalRecord.VersionEntry(dataset: dataset.rawValue, kind: kindName, version: record.version,
-                                                   snapshot: id.description, at: origin.at ?? Timestamp.now(), message: message,
-                                                   source: origin.source, sourcePath: sourcePath)
-            try journalAndApply(db, .version(entry), known: [id.description: SnapshotContent(manifest: manifest, tables: tables, metrics: metrics)])
+        let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, kind FROM datasets WHERE name = ?"), arguments: [dataset.rawValue])
+        let kindName: String = existing?["kind"] ?? (kind ?? .other).rawValue
+        if let kind, kind.rawValue != kindName {
+            throw CatalogError.kindMismatch(dataset: dataset.rawValue, existing: kindName, given: kind.rawValue)
+        }
+        let latest = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT v.version, v.snapshot_id FROM versions v JOIN datasets d ON d.id = v.dataset_id
+            WHERE d.name = ? ORDER BY v.version DESC LIMIT 1
+            """), arguments: [dataset.rawValue])
+        var record = CommitRecord(dataset: dataset.rawValue, kind: kindName, version: latest?["version"] ?? 0,
+                                  snapshot: id.description, created: false,
+                                  files: manifest.entries.count, bytes: Int64(manifest.totalBytes))
+        if let latest, latest["snapshot_id"] == id.description { return record }
+        if origin.matchAnyVersion, let held = try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT v.version FROM versions v JOIN datasets d ON d.id = v.dataset_id
+            WHERE d.name = ? AND v.snapshot_id = ? ORDER BY v.version DESC LIMIT 1
+            """), arguments: [dataset.rawValue, id.description]) {
+            record.version = held
             return record
         }
+        record.version += 1
+        record.created = true
+        let entry = JournalRecord.VersionEntry(dataset: dataset.rawValue, kind: kindName, version: record.version,
+                                               snapshot: id.description, at: origin.at ?? Timestamp.now(), message: message,
+                                               source: origin.source, sourcePath: sourcePath)
+        try journalAndApply(db, .version(entry), known: [id.description: SnapshotContent(manifest: manifest, tables: tables, metrics: metrics)])
+        return record
     }
 
     // MARK: Journal
 
-    /// Appends a record to the journal (synced), applies it, and records the new position.
+    /// Appends a record to the journal (synced before the transaction commits), applies it,
+    /// and records the new position.
     /// `known` holds the manifests and row counts the caller has at hand, by snapshot id.
     func journalAndApply(_ db: Database, _ record: JournalRecord, known: [String: SnapshotContent] = [:]) throws {
         let end = try journal.append(record)
         try apply(db, record, known: known)
-        try db.execute(sql: "UPDATE journal_position SET offset = ?", arguments: [end])
+        try db.cachedStatement(sql: "UPDATE journal_position SET offset = ?").execute(arguments: [end])
     }
 
     /// Applies the journal's records past this catalog's position: those of a writer that died
@@ -289,7 +297,7 @@ public final class Catalog: @unchecked Sendable {
         guard length > applied else { return }
         for (record, end) in try journal.records(from: applied) {
             try apply(db, record, known: [:])
-            try db.execute(sql: "UPDATE journal_position SET offset = ?", arguments: [end])
+            try db.cachedStatement(sql: "UPDATE journal_position SET offset = ?").execute(arguments: [end])
         }
     }
 
@@ -303,12 +311,12 @@ public final class Catalog: @unchecked Sendable {
         case .archive(let archive):
             try insertArchive(db, archive)
         case .refMove(let m):
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO refs (name, snapshot_id, updated_at) VALUES (?, ?, ?)
                 ON CONFLICT(name) DO UPDATE SET snapshot_id = excluded.snapshot_id, updated_at = excluded.updated_at
-                """, arguments: [m.ref, m.to, m.at])
+                """).execute(arguments: [m.ref, m.to, m.at])
             let gates = try m.gates.map { String(decoding: try JSONEncoder.sorted.encode($0), as: UTF8.self) }
-            try db.execute(sql: "INSERT INTO ref_log (ref, from_id, to_id, action, actor, at, message, gates) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO ref_log (ref, from_id, to_id, action, actor, at, message, gates) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").execute(
                            arguments: [m.ref, m.from, m.to, m.action, m.actor, m.at, m.message, gates])
         }
     }
@@ -316,26 +324,26 @@ public final class Catalog: @unchecked Sendable {
     /// Adds the dataset if new, the snapshot if new (its manifest from `known`, else read from
     /// the store with rows counted again), and the version.
     func insertVersion(_ db: Database, _ v: JournalRecord.VersionEntry, runID: String?, known: [String: SnapshotContent]) throws {
-        try db.execute(sql: "INSERT OR IGNORE INTO datasets (name, kind, created_at) VALUES (?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO datasets (name, kind, created_at) VALUES (?, ?, ?)").execute(
                        arguments: [v.dataset, v.kind, v.at])
         let id = try SnapshotID(parsing: v.snapshot)
         if try !Self.hasSnapshot(db, id) {
             let content = try known[v.snapshot] ?? SnapshotContent.read(id, from: store)
             try Self.insertSnapshot(db, content, id: id, now: v.at)
         }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO versions (dataset_id, version, snapshot_id, created_at, message, source, source_path, run_id)
             SELECT id, ?, ?, ?, ?, ?, ?, ? FROM datasets WHERE name = ?
-            """, arguments: [v.version, v.snapshot, v.at, v.message, v.source, v.sourcePath, runID, v.dataset])
+            """).execute(arguments: [v.version, v.snapshot, v.at, v.message, v.source, v.sourcePath, runID, v.dataset])
     }
 
     static func hasSnapshot(_ db: Database, _ id: SnapshotID) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM snapshots WHERE id = ?)", arguments: [id.description]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM snapshots WHERE id = ?)"), arguments: [id.description]) ?? false
     }
 
     static func insertSnapshot(_ db: Database, _ content: SnapshotContent, id: SnapshotID, now: String) throws {
         let manifest = content.manifest, tables = content.tables
-        try db.execute(sql: "INSERT INTO snapshots (id, file_count, bytes, created_at) VALUES (?, ?, ?, ?)",
+        try db.cachedStatement(sql: "INSERT INTO snapshots (id, file_count, bytes, created_at) VALUES (?, ?, ?, ?)").execute(
                        arguments: [id.description, manifest.entries.count, Int64(manifest.totalBytes), now])
         let seq = db.lastInsertedRowID
         // A commit of a large tree writes tens of thousands of rows: they go through SQLite's
@@ -380,7 +388,7 @@ public final class Catalog: @unchecked Sendable {
 
     public func ref(_ name: RefName) throws -> RefRecord? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM refs WHERE name = ?", arguments: [name.rawValue]).map {
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM refs WHERE name = ?"), arguments: [name.rawValue]).map {
                 RefRecord(name: $0["name"], snapshot: $0["snapshot_id"], updatedAt: $0["updated_at"])
             }
         }
@@ -392,11 +400,21 @@ public final class Catalog: @unchecked Sendable {
     }
 
     static func moves(_ db: Database, _ name: RefName) throws -> [RefMove] {
-        try Row.fetchAll(db, sql: "SELECT * FROM ref_moves WHERE ref = ? ORDER BY move", arguments: [name.rawValue]).map {
-            RefMove(ref: $0["ref"], move: $0["move"], from: $0["from_id"], to: $0["to_id"], action: $0["action"],
-                    actor: $0["actor"], at: $0["at"], message: $0["message"],
-                    gates: ($0["gates"] as String?).flatMap { try? JSONDecoder().decode([GateResult].self, from: Data($0.utf8)) })
-        }
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM ref_moves WHERE ref = ? ORDER BY move"), arguments: [name.rawValue]).map(move)
+    }
+
+    /// The newest move of a ref, without reading its whole log (a ref may have moved a
+    /// hundred thousand times).
+    static func lastMove(_ db: Database, _ name: RefName) throws -> RefMove? {
+        try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT *, (SELECT count(*) FROM ref_log WHERE ref = ?1) AS move FROM ref_log WHERE ref = ?1 ORDER BY id DESC LIMIT 1
+            """), arguments: [name.rawValue]).map(move)
+    }
+
+    static func move(_ row: Row) -> RefMove {
+        RefMove(ref: row["ref"], move: row["move"], from: row["from_id"], to: row["to_id"], action: row["action"],
+                actor: row["actor"], at: row["at"], message: row["message"],
+                gates: (row["gates"] as String?).flatMap { try? JSONDecoder().decode([GateResult].self, from: Data($0.utf8)) })
     }
 
     /// The target a ref had `n` moves ago (`REF@{n}`; 0 is the current target).
@@ -412,13 +430,13 @@ public final class Catalog: @unchecked Sendable {
     /// nil when the ref already pointed at `target`.
     public func moveRef(_ name: RefName, to target: SnapshotID, expect: RefExpectation?, action: String,
                         actor: String, message: String?, gates: [GateResult]? = nil) throws -> RefMove? {
-        try write { db in try moveRef(db, name, to: target.description, expect: expect, action: action, actor: actor, message: message, gates: gates) }
+        try batch { try $0.moveRef(name, to: target, expect: expect, action: action, actor: actor, message: message, gates: gates) }
     }
 
     /// Moves a ref back to where it pointed before its last move.
     public func rollbackRef(_ name: RefName, actor: String, message: String?) throws -> RefMove {
         try write { db in
-            guard let last = try Self.moves(db, name).last else { throw CatalogError.refNotFound(name.rawValue) }
+            guard let last = try Self.lastMove(db, name) else { throw CatalogError.refNotFound(name.rawValue) }
             guard let previous = last.from else { throw CatalogError.noPreviousTarget(name.rawValue) }
             let current = try SnapshotID(parsing: last.to)
             return try moveRef(db, name, to: previous, expect: .at(current), action: "rollback", actor: actor, message: message)!
@@ -427,14 +445,14 @@ public final class Catalog: @unchecked Sendable {
 
     func moveRef(_ db: Database, _ name: RefName, to target: String, expect: RefExpectation?, action: String,
                  actor: String, message: String?, gates: [GateResult]? = nil) throws -> RefMove? {
-        let current = try String.fetchOne(db, sql: "SELECT snapshot_id FROM refs WHERE name = ?", arguments: [name.rawValue])
+        let current = try String.fetchOne(db.cachedStatement(sql: "SELECT snapshot_id FROM refs WHERE name = ?"), arguments: [name.rawValue])
         if let expect {
             let expected: String? = switch expect {
             case .absent: nil
             case .at(let id): id.description
             }
             if current != expected {
-                let last = try Self.moves(db, name).last
+                let last = try Self.lastMove(db, name)
                 throw CatalogError.refMoved(ref: name.rawValue, expected: expected ?? "none (a new ref)", actual: current,
                                             by: last?.actor, at: last?.at)
             }
@@ -445,7 +463,7 @@ public final class Catalog: @unchecked Sendable {
         }
         try journalAndApply(db, .refMove(.init(ref: name.rawValue, from: current, to: target, action: action, actor: actor,
                                                at: Timestamp.now(), message: message, gates: gates)))
-        return try Self.moves(db, name).last
+        return try Self.lastMove(db, name)
     }
 }
 

@@ -87,16 +87,25 @@ public struct Journal: Sendable {
         return e
     }
 
-    /// Appends one record and syncs it; returns the journal's size after it. A torn last line
-    /// left by a crash is cut off first, so it never glues onto the new record.
+    /// Appends one record, not yet synced (the catalog transaction syncs once, before it
+    /// commits: `sync()`); returns the journal's size after it. A torn last line left by a
+    /// crash is cut off first, so it never glues onto the new record.
     func append(_ record: JournalRecord) throws -> Int64 {
-        try Self.appendLine(Self.encoder().encode(record), to: path)
+        try Self.appendLine(Self.encoder().encode(record), to: path, sync: false)
+    }
+
+    /// Makes every appended record durable.
+    func sync() throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open", path: path) }
+        defer { close(fd) }
+        guard fdatasync(fd) == 0 else { throw SystemError("sync", path: path) }
     }
 
     /// Appends `json` and a newline to an append-only JSON-lines file (the journal, the archive
-    /// index) and syncs it; a torn last line left by a crash is cut off first. Returns the
-    /// file's length after it.
-    public static func appendLine(_ json: Data, to path: String) throws -> Int64 {
+    /// index) and syncs it unless told not to; a torn last line left by a crash is cut off
+    /// first. Returns the file's length after it.
+    public static func appendLine(_ json: Data, to path: String, sync: Bool = true) throws -> Int64 {
         var line = json
         line.append(0x0A)
         let created = access(path, F_OK) != 0
@@ -109,7 +118,7 @@ public struct Journal: Sendable {
         guard ftruncate(fd, off_t(end)) == 0 else { throw SystemError("truncate", path: path) }
         let written = line.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(end)) }
         guard written == line.count else { throw SystemError("write", path: path) }
-        guard fdatasync(fd) == 0 else { throw SystemError("sync", path: path) }
+        guard !sync || fdatasync(fd) == 0 else { throw SystemError("sync", path: path) }
         return end + Int64(line.count)
     }
 

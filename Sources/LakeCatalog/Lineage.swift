@@ -60,7 +60,7 @@ extension Catalog {
                     WHERE n.snapshot_id IN (SELECT value FROM json_each(?)) ORDER BY r.started_at, r.id
                     """, arguments: [String(decoding: try JSONEncoder.sorted.encode(inner), as: UTF8.self)])
                 for id in runIDs {
-                    guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]) else { continue }
+                    guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM runs WHERE id = ?"), arguments: [id]) else { continue }
                     let run = try Self.run(db, row)
                     steps.append(Lineage.Step(run: run.id, stage: run.stage, status: run.status, startedAt: run.startedAt,
                                               inputs: run.inputs, outputs: run.outputs.map { .init(name: $0.name, snapshot: $0.snapshot) }))

@@ -185,6 +185,35 @@ import Testing
         #expect(try catalog.refLog(RefName("r")).count == 1)
     }
 
+    /// A batch records everything it was given in one transaction, or, when any part fails
+    /// (here a ref that moved), nothing: no version, no ref, no journal record.
+    @Test func aBatchRecordsAllOrNothing() throws {
+        let dir = TempDirectory()
+        let catalog = try makeCatalog(dir)
+        let name = try DatasetName("runs/passX"), ref = try RefName("runs/_current")
+        let ids = try catalog.batch { batch in
+            try ["a", "b", "c"].map { text in
+                let m = try manifest(text)
+                _ = try batch.recordCommit(dataset: name, kind: .run, manifest: m, tables: [:], message: nil, sourcePath: "/src")
+                return m.id
+            }
+        }
+        _ = try catalog.batch { try $0.moveRef(ref, to: ids[0], expect: .absent, action: "promote", actor: "t", message: nil) }
+        #expect(try catalog.versions(of: name).map(\.version) == [1, 2, 3])
+        #expect(try catalog.journal.records(from: 0).count == 4)
+        let journal = try String(contentsOfFile: catalog.journal.path, encoding: .utf8)
+        #expect(throws: CatalogError.self) {
+            try catalog.batch { batch in
+                _ = try batch.recordCommit(dataset: name, kind: nil, manifest: manifest("d"), tables: [:], message: nil, sourcePath: "/src")
+                _ = try batch.moveRef(ref, to: ids[2], expect: .at(ids[1]), action: "promote", actor: "t", message: nil)
+            }
+        }
+        #expect(try catalog.versions(of: name).count == 3)
+        #expect(try catalog.ref(ref)?.snapshot == ids[0].description)
+        #expect(try String(contentsOfFile: catalog.journal.path, encoding: .utf8) == journal)
+        #expect(try !catalog.hasPendingJournal())
+    }
+
     @Test func aJournalShorterThanTheCatalogIsCorruption() throws {
         let dir = TempDirectory()
         let catalog = try makeCatalog(dir)
