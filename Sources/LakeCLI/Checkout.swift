@@ -4,6 +4,7 @@ import LakeStore
 
 struct Checkout: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "checkout",
         abstract: "Write a snapshot's files into a new or empty directory.",
         discussion: "Copies (reflinks where the filesystem can) by default. --link hard-links large objects: the files are read-only and share the store's bytes.")
 

@@ -4,6 +4,7 @@ import LakeKit
 
 struct Commit: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "commit",
         abstract: "Snapshot a directory (or one file) as the next version of a dataset.",
         discussion: "Content equal to the dataset's latest version makes no new version.")
 

@@ -4,6 +4,7 @@ import LakeKit
 
 struct Lineage: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "lineage",
         abstract: "Show where a snapshot came from (--up, the default) or what was made from it (--down).")
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case tree, dot, json }

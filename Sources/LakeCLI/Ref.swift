@@ -5,11 +5,13 @@ import LakeKit
 /// `lake ref bind|unbind|bindings`: refs kept on disk as `_current` paths.
 struct Ref: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "ref",
         abstract: "Keep a ref on disk: a path that always shows the ref's snapshot, read-only.",
         subcommands: [Bind.self, Unbind.self, Bindings.self])
 
     struct Bind: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "bind",
             abstract: "Make PATH a link to a read-only view of REF's snapshot, swapped atomically whenever REF moves.",
             discussion: """
                 Every promote and rollback of REF (and commit --promote, and a pipeline's promote) \
@@ -31,7 +33,7 @@ struct Ref: ParsableCommand {
     }
 
     struct Unbind: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop keeping PATH; its link is removed, the ref stays.")
+        static let configuration = CommandConfiguration(commandName: "unbind", abstract: "Stop keeping PATH; its link is removed, the ref stays.")
 
         @Argument(help: "A bound path.") var path: String
         @OptionGroup var global: GlobalOptions
@@ -44,7 +46,7 @@ struct Ref: ParsableCommand {
     }
 
     struct Bindings: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List bound paths and the refs they follow.")
+        static let configuration = CommandConfiguration(commandName: "bindings", abstract: "List bound paths and the refs they follow.")
 
         @OptionGroup var global: GlobalOptions
 

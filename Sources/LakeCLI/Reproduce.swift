@@ -5,6 +5,7 @@ import LakeTransforms
 
 struct Reproduce: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "reproduce",
         abstract: "Run again the run that made a snapshot, and say whether the outputs are identical.",
         discussion: """
             The run's inputs, command, params, recorded code files and declared environment are \

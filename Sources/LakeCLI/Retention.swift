@@ -4,6 +4,7 @@ import LakeRetention
 
 struct Retention: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "retention",
         abstract: "Plan or apply a retention policy: keep what the rules keep, archive the rest.",
         subcommands: [RetentionPlan.self, RetentionApply.self])
 }
