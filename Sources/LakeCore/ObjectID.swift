@@ -54,10 +54,14 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     /// Appends the 64 hex digits to a byte buffer (manifest encoding).
     public func appendHex(to out: inout [UInt8]) {
-        for w in [w0, w1, w2, w3] {
-            for shift in stride(from: 60, through: 0, by: -4) {
-                out.append(Hex.digit(UInt8(truncatingIfNeeded: w >> UInt64(shift)) & 0xF))
+        // Once per file of every manifest encoded: digits go to a stack buffer, then one append.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { digits in
+            for (n, w) in [w0, w1, w2, w3].enumerated() {
+                for k in 0 ..< 16 {
+                    digits[n * 16 + k] = Hex.digit(UInt8(truncatingIfNeeded: w >> UInt64(60 - 4 * k)) & 0xF)
+                }
             }
+            out.append(contentsOf: digits)
         }
     }
 

@@ -37,16 +37,17 @@ extension Lake {
         return try inFlight {
             try store.prepareForWriting()
             let statCache = StatCache(lakeDirectory: directory, root: root)
-            let oldCache = statCache.load()
             let batch = ObjectBatch(store: store)
             let skipping = FileIdentity(path: directory).map { Set([$0]) } ?? []
-            let ingest = try Snapshotter(store: store).snapshot(path: root, cache: oldCache, skipping: skipping, batch: batch,
+            let ingest = try Snapshotter(store: store).snapshot(path: root, statCache: statCache, skipping: skipping, batch: batch,
                                                                  progress: progress)
             let grown = try checkLedgerGrowth(dataset, kind: kind, ingest.manifest, tables: ingest.tables)
             let superseded = try storeLedgerAppends(grown, batch: batch)
-            try batch.store(ingest.manifest.encoded())
+            // An unchanged tree's manifest is stored already: do not encode it again.
+            if try !store.contains(ingest.manifest.id.object) { try batch.store(ingest.manifest.encoded()) }
             try batch.finish()
-            let metrics = try Metrics.values(of: ingest.manifest, in: store)
+            // A catalogued snapshot has its metrics recorded already (an unchanged tree).
+            let metrics = try catalog.hasSnapshot(ingest.manifest.id) ? [] : Metrics.values(of: ingest.manifest, in: store)
             try store.sync()
             for path in superseded { unlink(path) }
             let (record, move) = try writerLock.withLock {
@@ -59,7 +60,7 @@ extension Lake {
                 if let ref, move != nil { _ = try updateBindings(of: ref, to: ingest.manifest.id) }
                 return (record, move)
             }
-            if ingest.cache != oldCache { statCache.save(ingest.cache) }
+            if ingest.cacheChanged { statCache.save(ingest.cache) }
             return CommitResult(record: record, promoted: move, filesRead: ingest.filesRead, filesFromCache: ingest.filesFromCache,
                                 bytesRead: ingest.bytesRead, objectsWritten: ingest.objectsWritten)
         }

@@ -209,7 +209,7 @@ extension Lake {
         if exit.status == 0 {
             do {
                 for o in plan.outputs {
-                    let ingest = try Snapshotter(store: store).snapshot(path: dir + "/out/" + o.name, cache: [:], batch: batch)
+                    let ingest = try Snapshotter(store: store).snapshot(path: dir + "/out/" + o.name, statCache: nil, batch: batch)
                     let grown = try checkLedgerGrowth(DatasetName(o.dataset), kind: Kind(parsing: o.kind), ingest.manifest, tables: ingest.tables)
                     superseded += try storeLedgerAppends(grown, batch: batch)
                     try batch.store(ingest.manifest.encoded())

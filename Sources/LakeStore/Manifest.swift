@@ -40,11 +40,17 @@ public struct Manifest: Sendable, Equatable {
 
     /// Sorted by the UTF-8 bytes of their paths.
     public let entries: [ManifestEntry]
+    /// The snapshot ID these entries get: the SHA-256 of `encoded()`, computed once.
+    public let id: SnapshotID
 
     /// Sorts the entries; refuses paths that could escape a checkout (absolute, `.`, `..`,
     /// empty segments, NUL) and two entries with one path.
     public init(entries: [ManifestEntry]) throws {
-        let sorted = entries.sorted { String.utf8Precedes($0.path, $1.path) }
+        func ascending(_ list: [ManifestEntry]) -> Bool {
+            list.indices.dropFirst().allSatisfy { String.utf8Precedes(list[$0 - 1].path, list[$0].path) }
+        }
+        // A commit's entries come in order already (TreeScanner walks in manifest order).
+        let sorted = ascending(entries) ? entries : entries.sorted { String.utf8Precedes($0.path, $1.path) }
         for e in sorted where !Self.isSafe(e.path) {
             throw StoreError.invalidManifest("path '\(e.path)' is not a relative path of named segments (no '/' at either end, no '.', '..', empty segment or NUL)")
         }
@@ -52,6 +58,7 @@ public struct Manifest: Sendable, Equatable {
             throw StoreError.invalidManifest("path '\(a.path)' appears twice")
         }
         self.entries = sorted
+        id = SnapshotID(SHA256Hasher.hash(Self.encode(sorted)))
     }
 
     /// One pass over the bytes: every `/`-separated segment is non-empty, not `.` or `..`, and
@@ -78,24 +85,24 @@ public struct Manifest: Sendable, Equatable {
     public var totalBytes: UInt64 { entries.reduce(0) { $0 + $1.size } }
 
     /// The canonical bytes.
-    public func encoded() -> [UInt8] {
+    public func encoded() -> [UInt8] { Self.encode(entries) }
+
+    private static func encode(_ entries: [ManifestEntry]) -> [UInt8] {
         var out = Array(Self.header.utf8)
         out.reserveCapacity(out.count + entries.count * 100)
         for e in entries {
-            Self.appendNumber(UInt64(e.mode), radix: 8, to: &out)
+            appendNumber(UInt64(e.mode), radix: 8, to: &out)
             out.append(0x20)
-            Self.appendNumber(e.size, radix: 10, to: &out)
+            appendNumber(e.size, radix: 10, to: &out)
             out.append(0x20)
             e.object.appendHex(to: &out)
             out.append(0x20)
-            Self.escape(e.path, into: &out)
+            escape(e.path, into: &out)
             out.append(0x0A)
         }
         return out
     }
 
-    /// The snapshot ID these entries get.
-    public var id: SnapshotID { SnapshotID(SHA256Hasher.hash(encoded())) }
 
     /// Parses canonical bytes; anything else (wrong header, order, escapes) is refused, so a
     /// manifest has one encoding only.
@@ -138,8 +145,10 @@ public struct Manifest: Sendable, Equatable {
 
     /// `%`, control bytes and DEL become `%XX`, so every path is one line.
     static func escape(_ path: String, into out: inout [UInt8]) {
+        func plain(_ b: UInt8) -> Bool { b >= 0x20 && b != 0x7F && b != UInt8(ascii: "%") }
+        if path.utf8.allSatisfy(plain) { return out.append(contentsOf: path.utf8) }
         for b in path.utf8 {
-            if b < 0x20 || b == 0x7F || b == UInt8(ascii: "%") {
+            if !plain(b) {
                 out.append(UInt8(ascii: "%"))
                 out.append(contentsOf: String(format2hex: b).utf8)
             } else {

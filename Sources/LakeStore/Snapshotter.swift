@@ -14,6 +14,10 @@ public struct Ingest: Sendable {
     public var filesFromCache = 0
     public var bytesRead: UInt64 = 0
     public var objectsWritten = 0
+    /// Whether `cache` differs from the stat cache the snapshot started from. Found without
+    /// comparing them entry by entry: an entry differs only where a file was read, and a file
+    /// gone from the tree leaves the cache smaller.
+    public var cacheChanged = false
 }
 
 /// Turns a directory (or one file) into objects and a manifest, in one read pass per file,
@@ -29,15 +33,21 @@ public final class Snapshotter {
         self.store = store
     }
 
-    /// Snapshots `path`. Files whose stat matches `cache` are not read; directories in
-    /// `skipping` (the lake itself) are left out. The batch is not synced: the caller syncs
-    /// once, after the manifest is stored, before cataloguing.
+    /// Snapshots `path`. Files whose stat matches an entry of `statCache` are not read;
+    /// directories in `skipping` (the lake itself) are left out. The batch is not synced: the
+    /// caller syncs once, after the manifest is stored, before cataloguing.
     ///
     /// `progress` is called from worker threads with (files done, files in all).
-    public func snapshot(path: String, cache: [String: CachedFile], skipping: Set<FileIdentity> = [], batch: ObjectBatch,
+    public func snapshot(path: String, statCache: StatCache?, skipping: Set<FileIdentity> = [], batch: ObjectBatch,
                          progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> Ingest {
         let scanStartNs = Self.nowNs()
-        let root = try TreeScanner.scan(path, skipping: skipping)
+        // The stat cache is read while the tree is listed: two jobs, two cores.
+        final class Loaded: @unchecked Sendable { var cache: [String: CachedFile] = [:] }
+        let loaded = Loaded(), loading = DispatchGroup()
+        if let statCache { DispatchQueue.global().async(group: loading) { loaded.cache = statCache.load() } }
+        let scanned = Result { try TreeScanner.scan(path, skipping: skipping) }
+        loading.wait()
+        let root = try scanned.get(), cache = loaded.cache
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         // Ranges small enough that every worker gets a share of a tree of a few large files,
         // large enough that tens of thousands of small ones do not contend on the lock.
@@ -49,7 +59,9 @@ public final class Snapshotter {
                 do {
                     let worker = try Worker(store: store, batch: batch, base: root.base, cache: cache, scanStartNs: scanStartNs)
                     while let range = shared.next() {
+                        let start = worker.result.entries.count
                         for i in range { try worker.ingest(root.entries[i]) }
+                        worker.result.pieces.append((range.lowerBound, start ..< worker.result.entries.count))
                         progress?(range.upperBound, root.entries.count)
                     }
                     try worker.finish()
@@ -60,7 +72,14 @@ public final class Snapshotter {
             }
         }
         if let error = shared.error { throw error }
-        var ingest = Ingest(manifest: try Manifest(entries: perWorker.flatMap(\.entries)), tables: [:], cache: [:])
+        // Workers took ranges of the scan in turn; put their entries back in scan order, which
+        // is manifest order.
+        var entries = [ManifestEntry]()
+        entries.reserveCapacity(root.entries.count)
+        let pieces = perWorker.indices.flatMap { w in perWorker[w].pieces.map { (w, $0.scanStart, $0.entries) } }.sorted { $0.1 < $1.1 }
+        for (w, _, range) in pieces { entries.append(contentsOf: perWorker[w].entries[range]) }
+        var ingest = Ingest(manifest: try Manifest(entries: entries), tables: [:], cache: [:])
+        ingest.cache.reserveCapacity(perWorker.reduce(0) { $0 + $1.cache.count })
         for r in perWorker {
             ingest.tables.merge(r.tables) { a, _ in a }
             ingest.cache.merge(r.cache) { a, _ in a }
@@ -69,6 +88,7 @@ public final class Snapshotter {
             ingest.bytesRead += r.bytesRead
             ingest.objectsWritten += r.objectsWritten
         }
+        ingest.cacheChanged = ingest.filesRead > 0 || ingest.cache.count != cache.count
         return ingest
     }
 
@@ -105,6 +125,8 @@ private final class SharedWork: @unchecked Sendable {
 
 private struct WorkerResult {
     var entries: [ManifestEntry] = []
+    /// Where each range of the scan this worker took begins, and its entries in `entries`.
+    var pieces: [(scanStart: Int, entries: Range<Int>)] = []
     var tables: [String: TableProfile] = [:]
     var cache: [String: CachedFile] = [:]
     var filesRead = 0

@@ -83,6 +83,7 @@ public struct StatCache {
         var reader = Reader(raw: raw)
         guard reader.take(magic.count).map(Array.init) == magic, reader.string() == root else { return nil }
         var out = [String: CachedFile]()
+        out.reserveCapacity(raw.count / 128)  // an entry takes about 150 bytes
         while !reader.atEnd {
             guard let path = reader.string(), let size = reader.u64(), let mtime = reader.u64(), let ctime = reader.u64(),
                   let inode = reader.u64(), let device = reader.u64(), let digest = reader.take(32), let rows = reader.u64()

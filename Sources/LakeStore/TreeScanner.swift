@@ -35,7 +35,32 @@ enum TreeScanner {
         return Tree(base: trimmed, entries: entries)
     }
 
+    /// Lists a directory's children in manifest order: by the UTF-8 bytes of their names, a
+    /// directory's name read as if it ended in `/` (as git orders tree entries). Walking
+    /// depth-first in this order yields every path in byte order, so the manifest needs no sort.
     private static func walk(_ dir: String, relative: String, skipping: Set<FileIdentity>, into entries: inout [Entry]) throws {
+        var children = [(key: [UInt8], name: String, type: UInt8)]()
+        try forEachChild(of: dir) { name, type in
+            var key = Array(name.utf8)
+            if type == UInt8(DT_DIR) { key.append(UInt8(ascii: "/")) }
+            children.append((key, name, type))
+        }
+        children.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        for (_, name, type) in children {
+            let rel = relative.isEmpty ? name : relative + "/" + name
+            let full = dir + "/" + name
+            if type == UInt8(DT_DIR) {
+                if !skipping.isEmpty, let id = FileIdentity(path: full), skipping.contains(id) { continue }
+                try walk(full, relative: rel, skipping: skipping, into: &entries)
+            } else {
+                entries.append(Entry(path: rel, isRegular: type == UInt8(DT_REG)))
+            }
+        }
+    }
+
+    /// Calls `body` with the name and type (`DT_DIR`, `DT_REG` or another `DT_` value) of every
+    /// entry of `dir` but `.` and `..`, in the order readdir gives them.
+    private static func forEachChild(of dir: String, _ body: (String, UInt8) -> Void) throws {
         guard let handle = opendir(dir) else { throw SystemError("read directory", path: dir) }
         defer { closedir(handle) }
         while let ent = readdir(handle) {
@@ -49,20 +74,13 @@ enum TreeScanner {
                 throw StoreError.invalidPathName(dir + "/" + raw)
             }
             if name == "." || name == ".." { continue }
-            let rel = relative.isEmpty ? name : relative + "/" + name
-            let full = dir + "/" + name
             var type = ent.pointee.d_type
             if type == UInt8(DT_UNKNOWN) {
                 var st = stat()
-                guard lstat(full, &st) == 0 else { throw SystemError("stat", path: full) }
+                guard lstat(dir + "/" + name, &st) == 0 else { throw SystemError("stat", path: dir + "/" + name) }
                 type = st.st_mode & S_IFMT == S_IFDIR ? UInt8(DT_DIR) : UInt8(DT_REG)
             }
-            if type == UInt8(DT_DIR) {
-                if !skipping.isEmpty, let id = FileIdentity(path: full), skipping.contains(id) { continue }
-                try walk(full, relative: rel, skipping: skipping, into: &entries)
-            } else {
-                entries.append(Entry(path: rel, isRegular: type == UInt8(DT_REG)))
-            }
+            body(name, type)
         }
     }
 

@@ -17,7 +17,7 @@ import Testing
         for i in 0 ..< 50 { dir.write("tree/small/\(i).txt", "file \(i)\n") }
         dir.write("tree/big.bin", random.next(ObjectStore.looseThreshold + 10))
         let batch = ObjectBatch(store: store)
-        let ingest = try Snapshotter(store: store).snapshot(path: dir.at("tree"), cache: [:], batch: batch)
+        let ingest = try Snapshotter(store: store).snapshot(path: dir.at("tree"), statCache: nil, batch: batch)
         #expect(ingest.manifest.entries.count == 51)
         #expect(ingest.objectsWritten == 51)
         let big = try #require(ingest.manifest.entries.first { $0.path == "big.bin" })
@@ -38,9 +38,9 @@ import Testing
         let dir = TempDirectory()
         let store = try makeStore(dir)
         for i in 0 ..< 20 { dir.write("tree/\(i).txt", "same\n") }
-        let ingest = try Snapshotter(store: store).snapshot(path: dir.at("tree"), cache: [:], batch: ObjectBatch(store: store))
+        let ingest = try Snapshotter(store: store).snapshot(path: dir.at("tree"), statCache: nil, batch: ObjectBatch(store: store))
         #expect(ingest.objectsWritten == 1)
-        let again = try Snapshotter(store: store).snapshot(path: dir.at("tree"), cache: [:], batch: ObjectBatch(store: store))
+        let again = try Snapshotter(store: store).snapshot(path: dir.at("tree"), statCache: nil, batch: ObjectBatch(store: store))
         #expect(again.objectsWritten == 0)
         #expect(again.manifest.id == ingest.manifest.id)
     }
@@ -52,10 +52,10 @@ import Testing
         let store = try makeStore(dir)
         var random = SeededBytes(seed: 5)
         dir.write("tree/big.bin", random.next(ObjectStore.looseThreshold * 2))
-        let first = try Snapshotter(store: store).snapshot(path: dir.at("tree"), cache: [:], batch: ObjectBatch(store: store))
+        let first = try Snapshotter(store: store).snapshot(path: dir.at("tree"), statCache: nil, batch: ObjectBatch(store: store))
         let id = first.manifest.entries[0].object
         truncate(store.loosePath(id), 4096)
-        let again = try Snapshotter(store: store).snapshot(path: dir.at("tree"), cache: [:], batch: ObjectBatch(store: store))
+        let again = try Snapshotter(store: store).snapshot(path: dir.at("tree"), statCache: nil, batch: ObjectBatch(store: store))
         #expect(again.objectsWritten == 1)
         #expect(try store.bytes(of: id).count == ObjectStore.looseThreshold * 2)
     }
@@ -64,7 +64,7 @@ import Testing
         let dir = TempDirectory()
         let store = try makeStore(dir)
         dir.write("tree/a.txt", "precious bytes\n")
-        let ingest = try Snapshotter(store: store).snapshot(path: dir.at("tree"), cache: [:], batch: ObjectBatch(store: store))
+        let ingest = try Snapshotter(store: store).snapshot(path: dir.at("tree"), statCache: nil, batch: ObjectBatch(store: store))
         let id = ingest.manifest.entries[0].object
         guard case .packed(let pack, let offset, _) = try store.location(of: id) else { Issue.record("not packed"); return }
         try flipByte(in: pack, at: offset + 3)
@@ -79,10 +79,10 @@ import Testing
         let dir = TempDirectory()
         let store = try makeStore(dir)
         dir.write("one/a.txt", "first\n")
-        let first = try Snapshotter(store: store).snapshot(path: dir.at("one"), cache: [:], batch: ObjectBatch(store: store))
+        let first = try Snapshotter(store: store).snapshot(path: dir.at("one"), statCache: nil, batch: ObjectBatch(store: store))
         let broken = try store.packFiles[0]
         dir.write("two/b.txt", "second\n")
-        let second = try Snapshotter(store: store).snapshot(path: dir.at("two"), cache: [:], batch: ObjectBatch(store: store))
+        let second = try Snapshotter(store: store).snapshot(path: dir.at("two"), statCache: nil, batch: ObjectBatch(store: store))
         truncate(broken, 10)
         let reopened = ObjectStore(root: store.root)
         #expect(try reopened.damagedPacks.keys.contains(broken))
@@ -106,7 +106,9 @@ import Testing
         let root = dir.at(".lake")
         if !FileManager.default.fileExists(atPath: root) { try ObjectStore.create(at: root) }
         let store = ObjectStore(root: root)
-        return try Snapshotter(store: store).snapshot(path: dir.at(tree), cache: cache, batch: ObjectBatch(store: store))
+        let statCache = StatCache(lakeDirectory: root, root: dir.at(tree))
+        statCache.save(cache)
+        return try Snapshotter(store: store).snapshot(path: dir.at(tree), statCache: statCache, batch: ObjectBatch(store: store))
     }
 
     @Test func keepsExecutableBitLinksAndRows() throws {
@@ -177,12 +179,27 @@ import Testing
         #expect(second.filesFromCache == 2)
         #expect(second.tables["a.csv"]?.rows == 1)
         #expect(second.manifest.id == first.manifest.id)
+        #expect(!second.cacheChanged)
         // Same size, same mtime, new content: ctime moves, so the file is read again.
         dir.write("t/b.txt", "id\n2\n")
         try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: dir.at("t/b.txt"))
         let third = try snapshot(dir, "t", cache: aged)
         #expect(third.filesRead == 1)
+        #expect(third.cacheChanged)
         #expect(third.manifest.id != first.manifest.id)
+    }
+}
+
+@Suite struct TreeScannerTests {
+    /// The scan lists paths in manifest order (UTF-8 bytes of the whole path), so a commit's
+    /// manifest needs no sort: a directory sorts as if its name ended in '/', after `a-b`,
+    /// `a.txt` ('-' and '.' are below '/') and before `a0`.
+    @Test func listsPathsInManifestOrder() throws {
+        let dir = TempDirectory()
+        for path in ["t/a/x", "t/a/b/y", "t/a-b", "t/a.txt", "t/a0", "t/B", "t/é", "t/a/b-c"] { dir.write(path, "x") }
+        let paths = try TreeScanner.scan(dir.at("t")).entries.map(\.path)
+        #expect(paths == ["B", "a-b", "a.txt", "a/b-c", "a/b/y", "a/x", "a0", "é"])
+        #expect(paths == paths.sorted { String.utf8Precedes($0, $1) })
     }
 }
 
