@@ -21,11 +21,34 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// let id = try ObjectID(parsing: "sha256:e3b0c442…")
     /// ```
     public init(parsing text: String) throws {
-        let hex = text.hasPrefix(Self.scheme) ? String(text.dropFirst(Self.scheme.count)) : text
-        guard hex.utf8.count == 64, let bytes = Hex.decode(hex) else {
-            throw CoreError.invalidObjectID(text)
+        let hex = text.hasPrefix(Self.scheme) ? text.utf8.dropFirst(Self.scheme.utf8.count) : text.utf8[...]
+        guard let id = ObjectID(hexDigits: hex) else { throw CoreError.invalidObjectID(text) }
+        self = id
+    }
+
+    /// Parses exactly 64 lowercase hex digits, without making a String (manifests hold one
+    /// per file).
+    public init?<Digits: Collection>(hexDigits: Digits) where Digits.Element == UInt8 {
+        guard hexDigits.count == 64 else { return nil }
+        var words = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        var word: UInt64 = 0, n = 0
+        for c in hexDigits {
+            switch c {
+            case UInt8(ascii: "0") ... UInt8(ascii: "9"): word = word << 4 | UInt64(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a") ... UInt8(ascii: "f"): word = word << 4 | UInt64(c - UInt8(ascii: "a") + 10)
+            default: return nil
+            }
+            n += 1
+            switch n {
+            case 16: words.0 = word
+            case 32: words.1 = word
+            case 48: words.2 = word
+            case 64: words.3 = word
+            default: continue
+            }
+            word = 0
         }
-        self.init(digest: bytes)
+        (w0, w1, w2, w3) = words
     }
 
     /// The 32 digest bytes.
@@ -109,21 +132,6 @@ enum Hex {
             chars.append(digits[Int(b & 0xF)])
         }
         return String(decoding: chars, as: UTF8.self)
-    }
-
-    /// Lowercase hex only: an ID has exactly one spelling.
-    static func decode(_ text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(utf8.count / 2)
-        var i = 0
-        while i < utf8.count {
-            guard let hi = nibble(utf8[i]), let lo = nibble(utf8[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
     }
 
     static func isHex(_ text: Substring) -> Bool {

@@ -113,17 +113,33 @@ public struct Manifest: Sendable, Equatable {
         for line in bytes[header.count...].split(separator: 0x0A, omittingEmptySubsequences: false).dropLast() {
             let fields = line.split(separator: 0x20, maxSplits: 3, omittingEmptySubsequences: false)
             guard fields.count == 4,
-                  let mode = UInt32(String(decoding: fields[0], as: UTF8.self), radix: 8),
+                  let mode = Self.number(fields[0], radix: 8).flatMap(UInt32.init(exactly:)),
                   [ManifestEntry.regular, ManifestEntry.executable, ManifestEntry.symlink].contains(mode),
-                  let size = UInt64(String(decoding: fields[1], as: UTF8.self)),
-                  let object = try? ObjectID(parsing: String(decoding: fields[2], as: UTF8.self)),
+                  let size = Self.number(fields[1], radix: 10),
+                  let object = ObjectID(hexDigits: fields[2]),
                   let path = Self.unescape(Array(fields[3]))
             else { throw StoreError.invalidManifest("malformed line '\(String(decoding: line, as: UTF8.self))'") }
             entries.append(ManifestEntry(path: path, mode: mode, size: size, object: object))
         }
         guard bytes.last == 0x0A || entries.isEmpty else { throw StoreError.invalidManifest("missing final newline") }
         try self.init(entries: entries)
-        guard encoded() == bytes else { throw StoreError.invalidManifest("not in canonical form") }
+        // The ID is the hash of the canonical encoding: equal hashes, equal bytes.
+        guard SnapshotID(SHA256Hasher.hash(bytes)) == id else { throw StoreError.invalidManifest("not in canonical form") }
+    }
+
+    /// Digits in `radix` (8 or 10) without a String; nil when empty, not digits, or too large.
+    private static func number(_ digits: ArraySlice<UInt8>, radix: UInt64) -> UInt64? {
+        guard !digits.isEmpty else { return nil }
+        var value: UInt64 = 0
+        for c in digits {
+            let d = UInt64(c &- UInt8(ascii: "0"))
+            guard d < radix else { return nil }
+            let (times, o1) = value.multipliedReportingOverflow(by: radix)
+            let (sum, o2) = times.addingReportingOverflow(d)
+            guard !o1, !o2 else { return nil }
+            value = sum
+        }
+        return value
     }
 
     /// Digits without a String per number: encoding runs once per file of every commit.
