@@ -62,6 +62,11 @@ extension Lake {
         let written = try SnapshotArchive.write(manifest, store: store, rootName: rootName, to: path, mtime: mtime, level: level)
         do {
             try SnapshotArchive.verify(path, manifest: manifest, rootName: rootName)
+        } catch ArchiveError.mismatch(let path, let entry, let problem) {
+            // The objects were read without hashing (the check is this verification): a
+            // mismatch here is a damaged object in the store, not a damaged archive.
+            unlink(path)
+            throw ArchiveError.writtenFromDamagedStore(path: path, entry: entry, problem: problem)
         } catch {
             unlink(path)
             throw error

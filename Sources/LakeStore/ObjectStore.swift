@@ -223,10 +223,26 @@ public final class ObjectStore: @unchecked Sendable {
 
     /// Streams the bytes at `location` and returns their hash.
     public func read(at location: ObjectLocation, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> ObjectID {
+        var hasher = SHA256Hasher()
+        try stream(location, checkingParts: true) { slice in
+            hasher.update(slice)
+            try body(slice)
+        }
+        return hasher.finalize()
+    }
+
+    /// Streams an object's bytes without hashing them: only for a caller that checks them by
+    /// other means before they count (an archive is re-read and verified against its manifest,
+    /// so hashing as it is written would hash every byte twice).
+    public func readUnverified(_ id: ObjectID, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard let location = try location(of: id) else { throw StoreError.missingObject(id) }
+        try stream(location, checkingParts: false, body)
+    }
+
+    private func stream(_ location: ObjectLocation, checkingParts: Bool, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         let chunk = 1 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
         defer { buffer.deallocate() }
-        var hasher = SHA256Hasher()
         switch location {
         case .loose(let path):
             let fd = try FileIO.open(path, O_RDONLY)
@@ -234,9 +250,7 @@ public final class ObjectStore: @unchecked Sendable {
             while true {
                 let n = try FileIO.read(fd, buffer, chunk, path: path)
                 if n == 0 { break }
-                let slice = UnsafeRawBufferPointer(start: buffer, count: n)
-                hasher.update(slice)
-                try body(slice)
+                try body(UnsafeRawBufferPointer(start: buffer, count: n))
             }
         case .packed(let path, let offset, let length):
             let fd = try descriptor(forPack: path)
@@ -245,23 +259,21 @@ public final class ObjectStore: @unchecked Sendable {
                 let want = Int(min(UInt64(chunk), length - done))
                 let n = try FileIO.pread(fd, buffer, want, at: offset + done, path: path)
                 guard n == want else { throw StoreError.corruptPack(path: path, problem: "truncated at offset \(offset + done)") }
-                let slice = UnsafeRawBufferPointer(start: buffer, count: n)
-                hasher.update(slice)
-                try body(slice)
+                try body(UnsafeRawBufferPointer(start: buffer, count: n))
                 done += UInt64(n)
             }
         case .segments(_, let parts):
             for part in parts {
                 // Parts are plain objects; each is checked, and so is the whole.
                 guard let at = try self.location(of: part.id), !at.isSegments else { throw StoreError.missingObject(part.id) }
-                let actual = try read(at: at) { slice in
-                    hasher.update(slice)
-                    try body(slice)
+                guard checkingParts else {
+                    try stream(at, checkingParts: false, body)
+                    continue
                 }
+                let actual = try read(at: at, body)
                 guard actual == part.id else { throw StoreError.corruptObject(part.id, actual: actual, location: at.describe) }
             }
         }
-        return hasher.finalize()
     }
 
     // MARK: Durability

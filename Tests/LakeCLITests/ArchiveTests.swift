@@ -98,6 +98,28 @@ import Testing
         #expect(r.stderr.contains("was not restored"), "\(r.stderr)")
     }
 
+    /// Objects are written into an archive without hashing; the verification that follows
+    /// catches a damaged object, deletes the archive and records nothing.
+    @Test func archivingFromADamagedStoreRecordsNothing() throws {
+        let w = try CLIWorkspace()
+        var random = SeededBytes(seed: 9)
+        w.dir.write("d/big.bin", random.next(2 << 20))
+        #expect(try w.lake("commit", "d", "--dataset", "runs/passX").status == 0)
+        let object = try #require(FileManager.default.subpathsOfDirectory(atPath: w.dir.at(".lake/objects")).first { $0.count > 60 })
+        let path = w.dir.at(".lake/objects/" + object)
+        chmod(path, 0o644)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seek(toOffset: 100)
+        try handle.write(contentsOf: Data("X".utf8))
+        try handle.close()
+        let r = try w.lake("archive", "runs/passX@1")
+        #expect(r.status == 6)
+        #expect(r.stderr.contains("an object in the store is damaged") && r.stderr.contains("d/big.bin") && r.stderr.contains("lake fsck"), "\(r.stderr)")
+        let left = FileManager.default.enumerator(atPath: w.dir.at(".lake/archives"))?.compactMap { $0 as? String }.filter { $0.hasSuffix(".zst") }
+        #expect(left?.isEmpty ?? true)
+        #expect(((try? String(contentsOfFile: w.dir.at(".lake/archives/index.jsonl"), encoding: .utf8)) ?? "").isEmpty)
+    }
+
     @Test func anArchiveWithPathsOrLinksLeavingItsDirectoryIsRefused() throws {
         let (w, archive) = try archived()
         // A hostile archive in place of the real one: an absolute path and a '..' path.
