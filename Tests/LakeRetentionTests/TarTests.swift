@@ -14,6 +14,27 @@ import Testing
         #expect(throws: ArchiveError.self) { try TarFormat.parse(damaged, pax: [:], archive: "t") }
     }
 
+    /// Numeric fields are octal digits, with the spaces other tars pad them with; anything else
+    /// is a damaged header, named.
+    @Test func numericFieldsAreOctalBetweenSpaces() throws {
+        func header(size field: String) -> [UInt8] {
+            var h = TarFormat.header(TarEntry(path: "f", kind: .file, mode: 0o644, size: 0, linkTarget: nil, mtime: 0))
+            for (i, b) in Array(field.utf8).enumerated() { h[124 + i] = b }
+            for i in 148 ..< 156 { h[i] = 0x20 }
+            let sum = String(h.reduce(0) { $0 + Int($1) }, radix: 8)
+            for (i, b) in Array((String(repeating: "0", count: 6 - sum.count) + sum).utf8).enumerated() { h[148 + i] = b }
+            h[154] = 0
+            return h
+        }
+        #expect(try TarFormat.parse(header(size: "  1750 \0    "), pax: [:], archive: "t").entry.size == 0o1750)
+        #expect(try TarFormat.parse(header(size: "00000000012\0"), pax: [:], archive: "t").entry.size == 10)
+        for bad in ["0000000001x\0", "00000000-12\0", "0000000009\0\0"] {
+            #expect(throws: ArchiveError.corrupt(path: "t", entry: nil, problem: "header field size is not a number")) {
+                try TarFormat.parse(header(size: bad), pax: [:], archive: "t")
+            }
+        }
+    }
+
     @Test func longAndUnicodeNamesGoThroughPaxRecords() throws {
         let long = "run/" + String(repeating: "d", count: 150) + "/é.txt"
         let blocks = TarFormat.header(TarEntry(path: long, kind: .file, mode: 0o644, size: 1, linkTarget: nil, mtime: 0))
