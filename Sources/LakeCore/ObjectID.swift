@@ -27,7 +27,8 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 
     /// Parses exactly 64 lowercase hex digits, without making a String (manifests hold one
-    /// per file).
+    /// per file). Inlinable, so callers get it specialized for their collection.
+    @inlinable
     public init?<Digits: Collection>(hexDigits: Digits) where Digits.Element == UInt8 {
         guard hexDigits.count == 64 else { return nil }
         var words = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
