@@ -29,6 +29,8 @@ PEER_RUNS=${PEER_RUNS:-$(( RUNS < 3 ? RUNS : 3 ))}
 OUT=${OUT:-$here/RESULTS.md}
 if [ -n "${TREE:-}" ]; then DATASETS=${DATASETS:-tree}; else DATASETS=${DATASETS:-large pipeline small}; fi
 LAKE_BIN=${LAKE_BIN:-$(cd "$here/.." && swift build -c release --show-bin-path)/lake}
+# Read now: the report is written at the end, after whatever the work tree went through meanwhile.
+tree_at_start=$(git -C "$here/.." describe --always --dirty 2>/dev/null || echo unknown)
 lake=$LAKE_BIN
 cores=$(nproc)
 
@@ -368,7 +370,7 @@ header() {
   local built=""
   case $lake in
     "$(cd "$here/.." && pwd)"/.build/*)
-      built="; work tree at $(git -C "$here/.." describe --always --dirty 2>/dev/null || echo unknown)" ;;
+      built="; work tree at $tree_at_start" ;;
   esac
   cat <<EOF
 # Lake benchmark results
