@@ -49,12 +49,14 @@ public struct Manifest: Sendable, Equatable {
         func ascending(_ list: [ManifestEntry]) -> Bool {
             list.indices.dropFirst().allSatisfy { String.utf8Precedes(list[$0 - 1].path, list[$0].path) }
         }
-        // A commit's entries come in order already (TreeScanner walks in manifest order).
-        let sorted = ascending(entries) ? entries : entries.sorted { String.utf8Precedes($0.path, $1.path) }
+        // A commit's entries come in order already (TreeScanner walks in manifest order), and
+        // strictly ascending paths are unique paths.
+        let inOrder = ascending(entries)
+        let sorted = inOrder ? entries : entries.sorted { String.utf8Precedes($0.path, $1.path) }
         for e in sorted where !Self.isSafe(e.path) {
             throw StoreError.invalidManifest("path '\(e.path)' is not a relative path of named segments (no '/' at either end, no '.', '..', empty segment or NUL)")
         }
-        for (a, b) in zip(sorted, sorted.dropFirst()) where !String.utf8Precedes(a.path, b.path) {
+        for (a, b) in zip(sorted, sorted.dropFirst()) where !inOrder && !String.utf8Precedes(a.path, b.path) {
             throw StoreError.invalidManifest("path '\(a.path)' appears twice")
         }
         self.entries = sorted
