@@ -40,8 +40,11 @@ let package = Package(
         .target(name: "LakeQuery", dependencies: [
             "LakeKit", .product(name: "CSV", package: "CSV.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
+        // Remotes speak S3 through the system's libcurl, which signs requests with SigV4 itself.
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "LakeRemote", dependencies: ["LakeKit", "CCurl"]),
         .target(name: "LakeCLI", dependencies: [
-            "LakeKit", "LakeTransforms", "LakeQuery", .product(name: "CSV", package: "CSV.swift"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "LakeKit", "LakeRemote", "LakeTransforms", "LakeQuery", .product(name: "CSV", package: "CSV.swift"), .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lake", dependencies: ["LakeCLI"]),
         // bench/suite.sh runs it: promote, log, lineage and query latencies from 10k to 1M versions.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LakeCore
 import LakeKit
+import LakeRemote
 
 /// The `lake` command tree. `main.swift` calls `LakeCommand.runMain()`.
 public struct LakeCommand: ParsableCommand {
@@ -15,7 +16,8 @@ public struct LakeCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [Init.self, Commit.self, Import.self, Ls.self, Log.self, Show.self, Cat.self, Checkout.self, Refs.self, Ref.self,
-                      Promote.self, Rollback.self, Exec.self, Run.self, Runs.self, Lineage.self, Reproduce.self, Query.self, Counts.self, Diff.self, Retention.self, Archive.self, Restore.self, GC.self, Fsck.self])
+                      Promote.self, Rollback.self, Exec.self, Run.self, Runs.self, Lineage.self, Reproduce.self, Query.self, Counts.self, Diff.self, Retention.self, Archive.self, Restore.self, GC.self, Fsck.self,
+                      RemoteCommand.self, Push.self, Pull.self, Clone.self])
 
     public init() {}
 
@@ -81,8 +83,11 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print nothing but errors and requested data.")
     var quiet = false
 
+    /// Opens the lake; objects it lacks (a `--metadata-only` clone) come from its default remote.
     func openLake() throws -> Lake {
-        try Lake.open(Lake.locate(explicit: lake))
+        let lake = try Lake.open(Lake.locate(explicit: lake))
+        lake.store.source = RemoteSource.forLake(lake)
+        return lake
     }
 }
 

@@ -3,6 +3,7 @@ import LakeCatalog
 import LakeCore
 import LakeKit
 import LakeQuery
+import LakeRemote
 
 struct Promote: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,6 +25,9 @@ struct Promote: ParsableCommand {
 
     @Option(name: .customLong("gate"), help: ArgumentHelp("SQL that must return one truthy value; :candidate and :current are the snapshot ids. A failing gate moves nothing (exit 3).", valueName: "SQL"))
     var gates: [String] = []
+
+    @Option(help: ArgumentHelp("Move the ref on this remote too, by compare-and-swap, in the same command; when another lake moved it first, nothing moves (exit 5).", valueName: "REMOTE"))
+    var remote: String?
 
     @OptionGroup var data: DataOptions
 
@@ -52,7 +56,13 @@ struct Promote: ParsableCommand {
             // The gates judged this current target: the move happens only if it is still there.
             expectation = expectation ?? current?.description ?? "none"
         }
-        let move = try lake.promote(name, to: target, expect: expectation, message: message, gates: results)
+        let move: RefMove?
+        if let remote {
+            let remotes = Remotes(lake)
+            move = try remotes.open(remotes.config(named: remote)).promote(lake, ref: name, to: target, expect: expectation, message: message, gates: results)
+        } else {
+            move = try lake.promote(name, to: target, expect: expectation, message: message, gates: results)
+        }
         try RefMoveOutput.render(move, ref: ref, global: global)
     }
 }

@@ -427,10 +427,12 @@ public final class Catalog: @unchecked Sendable {
 
     /// Moves (or creates) a ref in one transaction and logs the move. With `expect`, a ref that
     /// is not where the caller expected is a conflict and nothing changes. Returns the move, or
-    /// nil when the ref already pointed at `target`.
+    /// nil when the ref already pointed at `target`. `publish` gets the move before the
+    /// transaction commits (a remote's compare-and-swap): when it throws, nothing moves.
     public func moveRef(_ name: RefName, to target: SnapshotID, expect: RefExpectation?, action: String,
-                        actor: String, message: String?, gates: [GateResult]? = nil) throws -> RefMove? {
-        try batch { try $0.moveRef(name, to: target, expect: expect, action: action, actor: actor, message: message, gates: gates) }
+                        actor: String, message: String?, gates: [GateResult]? = nil,
+                        publish: ((JournalRecord.RefMoveEntry) throws -> Void)? = nil) throws -> RefMove? {
+        try batch { try $0.moveRef(name, to: target, expect: expect, action: action, actor: actor, message: message, gates: gates, publish: publish) }
     }
 
     /// Moves a ref back to where it pointed before its last move.
@@ -444,7 +446,8 @@ public final class Catalog: @unchecked Sendable {
     }
 
     func moveRef(_ db: Database, _ name: RefName, to target: String, expect: RefExpectation?, action: String,
-                 actor: String, message: String?, gates: [GateResult]? = nil) throws -> RefMove? {
+                 actor: String, message: String?, gates: [GateResult]? = nil,
+                 publish: ((JournalRecord.RefMoveEntry) throws -> Void)? = nil) throws -> RefMove? {
         let current = try String.fetchOne(db.cachedStatement(sql: "SELECT snapshot_id FROM refs WHERE name = ?"), arguments: [name.rawValue])
         if let expect {
             let expected: String? = switch expect {
@@ -461,8 +464,10 @@ public final class Catalog: @unchecked Sendable {
         guard try Self.hasSnapshot(db, SnapshotID(parsing: target)) else {
             throw CatalogError.snapshotNotCatalogued(target)
         }
-        try journalAndApply(db, .refMove(.init(ref: name.rawValue, from: current, to: target, action: action, actor: actor,
-                                               at: Timestamp.now(), message: message, gates: gates)))
+        let move = JournalRecord.RefMoveEntry(ref: name.rawValue, from: current, to: target, action: action, actor: actor,
+                                              at: Timestamp.now(), message: message, gates: gates)
+        try journalAndApply(db, .refMove(move))
+        try publish?(move)
         return try Self.lastMove(db, name)
     }
 }

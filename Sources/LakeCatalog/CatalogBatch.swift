@@ -31,8 +31,10 @@ public struct CatalogBatch {
 
     /// See `Catalog.moveRef`.
     public func moveRef(_ name: RefName, to target: SnapshotID, expect: RefExpectation?, action: String,
-                        actor: String, message: String?, gates: [GateResult]? = nil) throws -> RefMove? {
-        try catalog.moveRef(db, name, to: target.description, expect: expect, action: action, actor: actor, message: message, gates: gates)
+                        actor: String, message: String?, gates: [GateResult]? = nil,
+                        publish: ((JournalRecord.RefMoveEntry) throws -> Void)? = nil) throws -> RefMove? {
+        try catalog.moveRef(db, name, to: target.description, expect: expect, action: action, actor: actor, message: message,
+                            gates: gates, publish: publish)
     }
 }
 

@@ -15,13 +15,15 @@ public enum CatalogError: LakeFailure {
     case journalDamaged(path: String, offset: Int64, problem: String)
     case snapshotNotCatalogued(String)
     case journalShort(path: String, length: Int64, applied: Int64)
+    /// Records from a remote contradict this lake; nothing was merged.
+    case mergeConflicts([String])
 
     public var category: ErrorCategory {
         switch self {
         case .newerSchema: return .failure
         case .datasetNotFound, .versionNotFound, .refNotFound, .refHistoryTooShort, .noPreviousTarget: return .notFound
         case .kindMismatch: return .usage
-        case .refMoved: return .conflict
+        case .refMoved, .mergeConflicts: return .conflict
         case .database(let e): return e.resultCode == .SQLITE_CORRUPT ? .corruption : .failure
         case .journalDamaged, .journalShort: return .corruption
         case .snapshotNotCatalogued: return .notFound
@@ -50,6 +52,9 @@ public enum CatalogError: LakeFailure {
             return "ref '\(ref)' \(now), not at the expected \(expected); nothing was changed. Look at 'lake log \(ref)' and retry with the current target"
         case .journalShort(let path, let length, let applied):
             return "the journal \(path) has \(length) bytes but the catalog has applied \(applied): it was truncated or replaced; restore it from a backup, or rebuild the catalog from it with 'lake fsck --rebuild-catalog'"
+        case .mergeConflicts(let conflicts):
+            return "the remote and this lake disagree, so nothing was taken from it:\n  " + conflicts.joined(separator: "\n  ")
+                + "\nTwo lakes made different versions under one number, or moved a ref apart; pull before committing to a shared dataset, and move the ref again with 'lake promote' to settle it"
         case .snapshotNotCatalogued(let id):
             return "snapshot \(id) is not in the catalog; commit it to a dataset first"
         case .journalDamaged(let path, let offset, let problem):

@@ -87,6 +87,13 @@ public struct Journal: Sendable {
         return e
     }
 
+    /// Reads what `encoder()` writes.
+    public static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        return d
+    }
+
     /// Appends one record, not yet synced (the catalog transaction syncs once, before it
     /// commits: `sync()`); returns the journal's size after it. A torn last line left by a
     /// crash is cut off first, so it never glues onto the new record.
@@ -158,8 +165,7 @@ public struct Journal: Sendable {
         defer { try? handle.close() }
         try handle.seek(toOffset: UInt64(offset))
         let data = try handle.readToEnd() ?? Data()
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let decoder = Self.decoder()
         var out = [(JournalRecord, Int64)]()
         var position = offset
         var start = data.startIndex

@@ -106,7 +106,10 @@ public final class Lake {
 
     /// The manifest of a snapshot, read from its (verified) object.
     public func manifest(_ id: SnapshotID) throws -> Manifest {
-        guard try store.contains(id.object) else { throw LakeError.snapshotMissing(id.description) }
-        return try Manifest(decoding: store.bytes(of: id.object))
+        do {
+            return try Manifest(decoding: store.bytes(of: id.object))
+        } catch StoreError.missingObject(id.object) {
+            throw LakeError.snapshotMissing(id.description)
+        }
     }
 }

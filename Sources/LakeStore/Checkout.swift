@@ -41,6 +41,7 @@ public enum Checkout {
         let staging = parent + "/." + FileIO.baseName(dest) + "." + FileIO.uniqueName("lake-checkout")
         try FileIO.makeDirectories(staging)
         do {
+            try store.fetch(manifest.entries.map(\.object))
             var dirs = Set<String>()
             for e in manifest.entries {
                 var dir = FileIO.parent(e.path)
@@ -107,7 +108,7 @@ public enum Checkout {
             guard symlink(target, path) == 0 else { throw SystemError("create link", path: path) }
             return .written
         }
-        guard let location = try store.location(of: e.object) else { throw StoreError.missingObject(e.object) }
+        let location = try store.locate(e.object)
         if mode == .link, !e.isExecutable, case .loose(let objectPath) = location {
             guard link(objectPath, path) == 0 else { throw SystemError("link", path: path) }
             return .linked

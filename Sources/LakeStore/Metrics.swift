@@ -10,6 +10,10 @@ public enum Metrics {
         public var path: String
         public var key: String
         public var value: Double
+
+        public init(path: String, key: String, value: Double) {
+            (self.path, self.key, self.value) = (path, key, value)
+        }
     }
 
     public static var patterns: [String] {

@@ -30,6 +30,10 @@ public final class ObjectStore: @unchecked Sendable {
     public var packsDirectory: String { root + "/packs" }
     public var tmpDirectory: String { root + "/tmp" }
 
+    /// Where objects this lake lacks come from: a remote, for a lake cloned with
+    /// `--metadata-only`. Readers ask it for an object that is not stored; writers never do.
+    public var source: (any ObjectSource)?
+
     private let lock = NSLock()
     private var packIndex: [ObjectID: PackSlot]?
     private var packPaths: [String] = []
@@ -122,6 +126,33 @@ public final class ObjectStore: @unchecked Sendable {
 
     public func contains(_ id: ObjectID) throws -> Bool { try location(of: id) != nil }
 
+    /// The object's size, or nil when it is not stored.
+    public func size(of id: ObjectID) throws -> UInt64? {
+        switch try location(of: id) {
+        case .none: return nil
+        case .packed(_, _, let length): return length
+        case .loose(let path): return FileIO.lstat(path).map { UInt64($0.st_size) }
+        case .segments(_, let parts): return parts.reduce(0) { $0 + $1.size }
+        }
+    }
+
+    /// Where `id` is stored for reading it: an object that is not stored is first fetched from
+    /// `source`, when there is one.
+    public func locate(_ id: ObjectID) throws -> ObjectLocation {
+        if let location = try location(of: id) { return location }
+        try fetch([id])
+        guard let location = try location(of: id) else { throw StoreError.missingObject(id) }
+        return location
+    }
+
+    /// Fetches from `source` those of `ids` that are not stored (a checkout asks for all its
+    /// files at once, so they travel together).
+    public func fetch(_ ids: [ObjectID]) throws {
+        guard let source else { return }
+        let missing = try ids.filter { try location(of: $0) == nil }
+        if !missing.isEmpty { try source.fetch(missing, into: self) }
+    }
+
     /// Whether `id` is stored with `size` bytes. A loose file of another size is a write torn by
     /// a power loss before its commit's sync: it does not count, so the next commit rewrites it.
     public func contains(_ id: ObjectID, size: UInt64) throws -> Bool {
@@ -194,7 +225,7 @@ public final class ObjectStore: @unchecked Sendable {
     /// A mismatch throws `StoreError.corruptObject` after the last chunk: callers that must not
     /// expose bad bytes (checkout) write to a staging place first.
     public func read(_ id: ObjectID, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        guard let location = try location(of: id) else { throw StoreError.missingObject(id) }
+        let location = try locate(id)
         let actual = try read(at: location, body)
         guard actual == id else { throw StoreError.corruptObject(id, actual: actual, location: location.describe) }
     }
@@ -203,7 +234,7 @@ public final class ObjectStore: @unchecked Sendable {
     /// callers that write straight to a user (`lake cat`): packed objects are buffered, loose
     /// ones are read twice (the second time from the page cache).
     public func readVerifiedFirst(_ id: ObjectID, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        guard let location = try location(of: id) else { throw StoreError.missingObject(id) }
+        let location = try locate(id)
         if case .packed = location {
             // Under 1 MiB: buffering costs less than reading twice.
             let bytes = try self.bytes(of: id)
@@ -235,7 +266,7 @@ public final class ObjectStore: @unchecked Sendable {
     /// other means before they count (an archive is re-read and verified against its manifest,
     /// so hashing as it is written would hash every byte twice).
     public func readUnverified(_ id: ObjectID, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        guard let location = try location(of: id) else { throw StoreError.missingObject(id) }
+        let location = try locate(id)
         try stream(location, checkingParts: false, body)
     }
 
@@ -285,6 +316,12 @@ public final class ObjectStore: @unchecked Sendable {
         defer { close(fd) }
         guard lake_syncfs(fd) == 0 else { throw SystemError("sync", path: root) }
     }
+}
+
+/// Brings objects a lake lacks into its store, verified (LakeRemote's remotes).
+public protocol ObjectSource: AnyObject, Sendable {
+    /// Stores each of `ids` in `store`, or throws; the store syncs nothing itself.
+    func fetch(_ ids: [ObjectID], into store: ObjectStore) throws
 }
 
 extension ObjectLocation {

@@ -7,15 +7,29 @@ import LakeCore
 /// UInt64), then a 32-byte trailer: index offset, entry count, and the magic `lake-pack v1\0\0\0\0`.
 /// A pack is written under `tmp/` and renamed into `packs/` whole, so a pack in `packs/` is
 /// always complete; it is never modified afterwards.
-enum PackFormat {
+public enum PackFormat {
     static let magic: [UInt8] = Array("lake-pack v1".utf8) + [0, 0, 0, 0]
-    static let trailerSize = 32
-    static let entrySize = 48
+    public static let trailerSize = 32
+    public static let entrySize = 48
 
-    struct Entry {
-        var id: ObjectID
-        var offset: UInt64
-        var length: UInt64
+    public struct Entry: Sendable {
+        public var id: ObjectID
+        public var offset: UInt64
+        public var length: UInt64
+    }
+
+    /// A whole pack built in memory (a remote's pack is uploaded in one request): its name
+    /// (the hash of index and trailer, as for packs on disk) and bytes.
+    public static func build(_ objects: [(id: ObjectID, bytes: [UInt8])]) -> (name: String, bytes: [UInt8]) {
+        var data = [UInt8]()
+        data.reserveCapacity(objects.reduce(0) { $0 + $1.bytes.count })
+        var entries = [Entry]()
+        for o in objects {
+            entries.append(Entry(id: o.id, offset: UInt64(data.count), length: UInt64(o.bytes.count)))
+            data.append(contentsOf: o.bytes)
+        }
+        let index = encodeIndex(entries, indexOffset: UInt64(data.count))
+        return (SHA256Hasher.hash(index).hex, data + index)
     }
 
     static func encodeIndex(_ entries: [Entry], indexOffset: UInt64) -> [UInt8] {
@@ -41,7 +55,17 @@ enum PackFormat {
         guard size >= UInt64(trailerSize) else { throw StoreError.corruptPack(path: path, problem: "shorter than its trailer") }
         var trailer = [UInt8](repeating: 0, count: trailerSize)
         let n = try trailer.withUnsafeMutableBytes { try FileIO.pread(fd, $0.baseAddress!, trailerSize, at: size - UInt64(trailerSize), path: path) }
-        guard n == trailerSize, Array(trailer[16...]) == magic else {
+        guard n == trailerSize else { throw StoreError.corruptPack(path: path, problem: "shorter than its trailer") }
+        let (indexOffset, count) = try parseTrailer(trailer, fileSize: size, path: path)
+        var raw = [UInt8](repeating: 0, count: Int(count) * entrySize)
+        let got = try raw.withUnsafeMutableBytes { try FileIO.pread(fd, $0.baseAddress!, $0.count, at: indexOffset, path: path) }
+        guard got == raw.count else { throw StoreError.corruptPack(path: path, problem: "index truncated") }
+        return try parseEntries(raw, indexOffset: indexOffset, path: path)
+    }
+
+    /// The index offset and entry count a pack's last 32 bytes give, checked against its size.
+    public static func parseTrailer(_ trailer: [UInt8], fileSize size: UInt64, path: String) throws -> (indexOffset: UInt64, count: Int) {
+        guard trailer.count == trailerSize, Array(trailer[16...]) == magic else {
             throw StoreError.corruptPack(path: path, problem: "no 'lake-pack v1' trailer")
         }
         let indexOffset = readLE(trailer, at: 0), count = readLE(trailer, at: 8)
@@ -49,12 +73,14 @@ enum PackFormat {
               indexOffset + count * UInt64(entrySize) + UInt64(trailerSize) == size else {
             throw StoreError.corruptPack(path: path, problem: "index offset or count out of range")
         }
-        var raw = [UInt8](repeating: 0, count: Int(count) * entrySize)
-        let got = try raw.withUnsafeMutableBytes { try FileIO.pread(fd, $0.baseAddress!, $0.count, at: indexOffset, path: path) }
-        guard got == raw.count else { throw StoreError.corruptPack(path: path, problem: "index truncated") }
+        return (indexOffset, Int(count))
+    }
+
+    /// The entries of a pack's index (`raw`: the bytes from `indexOffset`, trailer excluded).
+    public static func parseEntries(_ raw: [UInt8], indexOffset: UInt64, path: String) throws -> [Entry] {
         var entries = [Entry]()
-        entries.reserveCapacity(Int(count))
-        for i in 0 ..< Int(count) {
+        entries.reserveCapacity(raw.count / entrySize)
+        for i in 0 ..< raw.count / entrySize {
             let base = i * entrySize
             let e = Entry(id: ObjectID(digest: Array(raw[base ..< base + 32])),
                           offset: readLE(raw, at: base + 32), length: readLE(raw, at: base + 40))

@@ -1,0 +1,157 @@
+import Foundation
+import LakeCatalog
+import LakeCore
+import LakeKit
+import LakeStore
+
+/// What a pull brought.
+public struct PullReport: Codable, Sendable {
+    public var remote: String
+    public var url: String
+    /// Catalog records merged into this lake.
+    public var records = 0
+    public var snapshots = 0
+    public var objects = 0
+    public var bytes: UInt64 = 0
+    public var archives = 0
+    /// Refs that moved here.
+    public var refs: [String] = []
+}
+
+extension Remote {
+    /// Brings what this lake lacks, in the lake's own write order: objects (each verified
+    /// against its name as it arrives) and archives, one sync, then one catalog transaction
+    /// merging the records. `metadataOnly` brings the manifests and profiles but no file
+    /// contents: reads fetch those on demand (`RemoteSource`). Records that contradict this
+    /// lake merge nothing (`CatalogError.mergeConflicts`, exit 5).
+    public func pull(into lake: Lake, selection: Selection, metadataOnly: Bool,
+                     progress: ((UInt64, UInt64) -> Void)? = nil) throws -> PullReport {
+        try checkFormat(create: false)
+        var report = PullReport(remote: name, url: url)
+        var records = Array(try journal().joined())
+        // A ref whose move never reached the journal (its pusher died between the two
+        // writes) is still where the ref object says.
+        let inJournal = Set(records.map(\.identity))
+        for ref in try refNames() {
+            if let r = try self.ref(ref), !inJournal.contains(JournalRecord.refMove(r.move).identity) { records.append(.refMove(r.move)) }
+        }
+        let here = Set(try lake.catalog.journalRecords().map(\.identity))
+        let new = try selection.filter(records).filter { !here.contains($0.identity) }
+
+        var snapshots = [SnapshotID]()
+        for record in new {
+            for v in record.versions {
+                let id = try SnapshotID(parsing: v.snapshot)
+                if try !lake.catalog.hasSnapshot(id), !snapshots.contains(id) { snapshots.append(id) }
+            }
+        }
+        let added = try lake.transferring { () -> [JournalRecord] in
+            let inventory = try self.inventory()
+            let batch = ObjectBatch(store: lake.store)
+            try fetch(try snapshots.map(\.object).filter { try !lake.store.contains($0) }, inventory: inventory, into: batch)
+            try batch.finish()
+            var contents = [String: SnapshotContent]()
+            let lock = NSLock()
+            try Parallel.forEach(snapshots) { id in
+                let manifest = try lake.manifest(id)
+                let profile = try self.profile(of: id)
+                lock.lock(); defer { lock.unlock() }
+                if let profile {
+                    contents[id.description] = profile.content(with: manifest)
+                } else if metadataOnly {
+                    contents[id.description] = SnapshotContent(manifest: manifest, tables: [:], metrics: [])
+                }
+            }
+            report.snapshots = snapshots.count
+            if !metadataOnly {
+                var wanted = Set<ObjectID>()
+                for id in snapshots { for e in try lake.manifest(id).entries { wanted.insert(e.object) } }
+                for case .run(let r) in new {
+                    for text in [r.stdoutObject, r.stderrObject].compactMap({ $0 }) { wanted.insert(try ObjectID(parsing: text)) }
+                }
+                // What an archive holds is fetched with the archive.
+                let archived = Set(new.compactMap { record -> String? in
+                    if case .archive(let a) = record { return a.snapshot }
+                    return nil
+                })
+                var missing = [ObjectID]()
+                for id in wanted where !(try lake.store.contains(id)) {
+                    if inventory.has(id) { missing.append(id) } else if archived.isEmpty {
+                        throw RemoteError.objectMissing(remote: name, id: id.description)
+                    }
+                }
+                let total = missing.reduce(UInt64(0)) { $0 + (inventory.packed[$1]?.length ?? inventory.loose[$1] ?? 0) }
+                let done = Counter()
+                try fetch(missing, inventory: inventory, into: batch) { progress?(done.add($0), total) }
+                try batch.finish()
+                report.objects = missing.count
+                report.bytes = total
+                for case .archive(let a) in new { report.archives += try fetchArchive(a, into: lake) ? 1 : 0 }
+            }
+            try lake.store.sync()
+            return try lake.merge(new, contents: contents)
+        }
+        report.records = added.count
+        for case .refMove(let m) in added where !report.refs.contains(m.ref) { report.refs.append(m.ref) }
+        return report
+    }
+
+    /// Downloads an archive this lake lacks to its place under `archives/`, checked against
+    /// its hash, and lists it in `archives/index.jsonl`. False when it was there.
+    private func fetchArchive(_ a: ArchiveRecord, into lake: Lake) throws -> Bool {
+        let path = lake.directory + "/" + a.archive
+        if FileManager.default.fileExists(atPath: path) { return false }
+        try FileIO.makeDirectories(FileIO.parent(path))
+        let tmp = lake.store.tmpDirectory + "/" + FileIO.uniqueName("archive")
+        defer { unlink(tmp) }
+        let actual = try client.withRetries(key(a.archive)) { () -> ObjectID in
+            let fd = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o444)
+            defer { close(fd) }
+            var hasher = SHA256Hasher()
+            try client.stream(key(a.archive)) { chunk in
+                hasher.update(chunk)
+                try FileIO.writeAll(fd, chunk, path: tmp)
+            }
+            return hasher.finalize()
+        }
+        guard actual.description == a.archiveSha256 else {
+            throw RemoteError.corruptObject(key: key(a.archive), expected: a.archiveSha256, actual: actual.description)
+        }
+        try lake.store.sync()
+        guard rename(tmp, path) == 0 else { throw SystemError("rename", path: tmp) }
+        _ = try Journal.appendLine(Journal.encoder().encode(a), to: lake.archiveIndexPath)
+        return true
+    }
+}
+
+/// Fetches the objects a lake cloned with `--metadata-only` lacks, from its remote, when a
+/// command reads them (`ObjectStore.source`). The remote is opened, and credentials read, only
+/// at the first object missing.
+public final class RemoteSource: ObjectSource, @unchecked Sendable {
+    private let remotes: Remotes
+    private let config: RemoteConfig
+    private let lock = NSLock()
+    private var opened: (remote: Remote, inventory: Remote.Inventory)?
+
+    init(remotes: Remotes, config: RemoteConfig) {
+        (self.remotes, self.config) = (remotes, config)
+    }
+
+    /// The source for `lake`: its default remote (`origin`, or its only one); nil without one.
+    public static func forLake(_ lake: Lake) -> RemoteSource? {
+        let remotes = Remotes(lake)
+        return (try? remotes.resolve(nil)).map { RemoteSource(remotes: remotes, config: $0) }
+    }
+
+    public func fetch(_ ids: [ObjectID], into store: ObjectStore) throws {
+        lock.lock(); defer { lock.unlock() }
+        if opened == nil {
+            let remote = try remotes.open(config)
+            opened = (remote, try remote.inventory())
+        }
+        let batch = ObjectBatch(store: store)
+        try opened!.remote.fetch(ids, inventory: opened!.inventory, into: batch)
+        try batch.finish()
+        try store.sync()
+    }
+}

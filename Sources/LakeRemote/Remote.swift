@@ -1,0 +1,324 @@
+import Foundation
+import LakeCatalog
+import LakeCore
+import LakeStore
+
+/// A shared lake on S3 (docs/remote.md). Every key but the refs is written once and never
+/// changed:
+///
+/// ```
+/// PREFIX/FORMAT                         "lake-remote v1"
+/// PREFIX/packs/<hex>.pack               objects under 1 MiB, in the lake-pack v1 format
+/// PREFIX/objects/<hex>                  objects of 1 MiB or more, raw
+/// PREFIX/snapshots/<hex>.json           a snapshot's table profiles and metrics
+/// PREFIX/archives/YYYYMMDD/….tar.zst    retention archives, as in a lake
+/// PREFIX/journal/<12 digits>.jsonl      catalog records, in batches numbered from 1
+/// PREFIX/refs/<ref>                     a ref's last move, moved by compare-and-swap
+/// ```
+///
+/// A journal batch is created only with `If-None-Match: *` on the number after the last one
+/// read, so the batches are one ordered log that several lakes append to without a server.
+public final class Remote: @unchecked Sendable {
+    public let name: String
+    let client: S3Client
+    let prefix: String
+    /// `.lake/remotes/NAME`: journal batches and pack indexes read before (both immutable).
+    let cache: String
+
+    static let format = "lake-remote v1"
+    /// Objects of this size or more go up in parts.
+    static let multipartThreshold: UInt64 = 256 << 20
+    static let partSize: UInt64 = 64 << 20
+
+    init(name: String, client: S3Client, prefix: String, cache: String) {
+        (self.name, self.client, self.prefix, self.cache) = (name, client, prefix, cache)
+    }
+
+    public var url: String { "s3://\(client.bucket)/\(prefix)" }
+
+    func key(_ rest: String) -> String { prefix + rest }
+
+    // MARK: FORMAT
+
+    /// Checks that the prefix holds a lake; `create` writes FORMAT where there is none.
+    public func checkFormat(create: Bool) throws {
+        if let r = try client.get(key("FORMAT")) {
+            let text = String(decoding: r.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard text == Self.format else { throw RemoteError.notALakeRemote(url: url, found: text) }
+            return
+        }
+        guard create else { throw RemoteError.notALakeRemote(url: url, found: nil) }
+        do {
+            try client.put(key("FORMAT"), .bytes(Array((Self.format + "\n").utf8)), condition: .absent)
+        } catch S3Error.preconditionFailed {
+            try checkFormat(create: false)
+        } catch S3Error.uncertain {
+            try checkFormat(create: false)
+        }
+    }
+
+    // MARK: Journal
+
+    func batchKey(_ number: Int) -> String { key("journal/" + Self.batchName(number)) }
+
+    static func batchName(_ number: Int) -> String {
+        let digits = String(number)
+        return String(repeating: "0", count: max(0, 12 - digits.count)) + digits + ".jsonl"
+    }
+
+    /// Every batch of the remote's journal, in order: those read before from the cache, the
+    /// new ones from the server.
+    public func journal() throws -> [[JournalRecord]] {
+        let dir = cache + "/journal"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var batches = [[JournalRecord]]()
+        while let data = FileManager.default.contents(atPath: dir + "/" + Self.batchName(batches.count + 1)) {
+            batches.append(try Self.decodeBatch(data, key: batchKey(batches.count + 1)))
+        }
+        let listed = try client.list(prefix: key("journal/"), startAfter: batchKey(batches.count)).map(\.key)
+        let expected = (0 ..< listed.count).map { batchKey(batches.count + 1 + $0) }
+        guard listed == expected else {
+            throw RemoteError.damagedRemote(key: key("journal/"), problem: "batches after \(batches.count) are not numbered one by one: \(listed.prefix(3).joined(separator: ", "))")
+        }
+        let start = batches.count
+        var fetched = [[UInt8]?](repeating: nil, count: listed.count)
+        let lock = NSLock()
+        try Parallel.forEach(Array(listed.indices)) { i in
+            guard let body = try self.client.get(listed[i])?.body else { throw S3Error.notFound(key: listed[i]) }
+            lock.lock(); fetched[i] = body; lock.unlock()
+        }
+        for (i, body) in fetched.enumerated() {
+            let data = Data(body!)
+            batches.append(try Self.decodeBatch(data, key: listed[i]))
+            try Self.writeAtomically(data, to: dir + "/" + Self.batchName(start + i + 1))
+        }
+        return batches
+    }
+
+    static func decodeBatch(_ data: Data, key: String) throws -> [JournalRecord] {
+        let decoder = Journal.decoder()
+        return try data.split(separator: 0x0A).map { line in
+            do { return try decoder.decode(JournalRecord.self, from: line) } catch {
+                throw RemoteError.damagedRemote(key: key, problem: "a line is not a journal record (\(error))")
+            }
+        }
+    }
+
+    static func encodeBatch(_ records: [JournalRecord]) throws -> Data {
+        let encoder = Journal.encoder()
+        var out = Data()
+        for r in records {
+            out.append(try encoder.encode(r))
+            out.append(0x0A)
+        }
+        return out
+    }
+
+    /// Creates batch `number`; false when another lake created it first.
+    func appendBatch(_ records: [JournalRecord], number: Int) throws -> Bool {
+        let data = try Self.encodeBatch(records)
+        let key = batchKey(number)
+        do {
+            try client.put(key, .bytes(Array(data)), sha256: SHA256Hasher.hash(Array(data)).hex, condition: .absent)
+        } catch S3Error.preconditionFailed {
+            return false
+        } catch S3Error.uncertain {
+            guard let body = try client.get(key)?.body, Data(body) == data else { return false }
+        }
+        try Self.writeAtomically(data, to: cache + "/journal/" + Self.batchName(number))
+        return true
+    }
+
+    // MARK: Objects
+
+    /// What objects the remote holds, and where.
+    public struct Inventory {
+        public var packed: [ObjectID: (pack: String, offset: UInt64, length: UInt64)] = [:]
+        public var packSizes: [String: UInt64] = [:]
+        public var loose: [ObjectID: UInt64] = [:]
+
+        public func has(_ id: ObjectID) -> Bool { packed[id] != nil || loose[id] != nil }
+    }
+
+    /// Lists the packs and loose objects; a pack's index is read once and cached.
+    public func inventory() throws -> Inventory {
+        var inventory = Inventory()
+        let packs = try client.list(prefix: key("packs/")).filter { $0.key.hasSuffix(".pack") }
+        let lock = NSLock()
+        try Parallel.forEach(packs) { pack in
+            let name = String(pack.key.dropFirst(self.key("packs/").count).dropLast(5))
+            let entries = try self.packIndex(name, size: pack.size)
+            lock.lock()
+            inventory.packSizes[name] = pack.size
+            for e in entries { inventory.packed[e.id] = (name, e.offset, e.length) }
+            lock.unlock()
+        }
+        for object in try client.list(prefix: key("objects/")) {
+            guard let id = try? ObjectID(parsing: String(object.key.dropFirst(key("objects/").count))) else { continue }
+            inventory.loose[id] = object.size
+        }
+        return inventory
+    }
+
+    private func packIndex(_ name: String, size: UInt64) throws -> [PackFormat.Entry] {
+        let cached = cache + "/packs/" + name + ".idx"
+        let packKey = key("packs/\(name).pack")
+        var index = FileManager.default.contents(atPath: cached).map { [UInt8]($0) }
+        if index == nil {
+            guard let trailer = try client.get(packKey, range: "bytes=-\(PackFormat.trailerSize)")?.body else { throw S3Error.notFound(key: packKey) }
+            let (offset, _) = try PackFormat.parseTrailer(trailer, fileSize: size, path: packKey)
+            guard let body = try client.get(packKey, range: "bytes=\(offset)-\(size - 1)")?.body else { throw S3Error.notFound(key: packKey) }
+            guard SHA256Hasher.hash(body).hex == name else {
+                throw RemoteError.damagedRemote(key: packKey, problem: "its index does not hash to its name")
+            }
+            try FileManager.default.createDirectory(atPath: cache + "/packs", withIntermediateDirectories: true)
+            try Self.writeAtomically(Data(body), to: cached)
+            index = body
+        }
+        let bytes = index!
+        guard bytes.count >= PackFormat.trailerSize else { throw RemoteError.damagedRemote(key: packKey, problem: "its index is cut short") }
+        let trailer = Array(bytes.suffix(PackFormat.trailerSize))
+        let offset = (0 ..< 8).reduce(UInt64(0)) { $0 | UInt64(trailer[$1]) << (8 * UInt64($1)) }
+        _ = try PackFormat.parseTrailer(trailer, fileSize: offset + UInt64(bytes.count), path: packKey)
+        return try PackFormat.parseEntries(Array(bytes.dropLast(PackFormat.trailerSize)), indexOffset: offset, path: packKey)
+    }
+
+    /// Uploads small objects as one pack.
+    func uploadPack(_ objects: [(id: ObjectID, bytes: [UInt8])]) throws {
+        let (name, bytes) = PackFormat.build(objects)
+        try client.put(key("packs/\(name).pack"), .bytes(bytes), sha256: SHA256Hasher.hash(bytes).hex)
+    }
+
+    /// Uploads a file under `key` whose SHA-256 is `sha256` (hex): one PUT that the server
+    /// checks against the hash, or parts when it is large.
+    func uploadFile(_ path: String, size: UInt64, sha256: String, as key: String) throws {
+        if size >= Self.multipartThreshold {
+            try client.putMultipart(key, path: path, length: size, partSize: Self.partSize)
+        } else {
+            try client.put(key, .file(path: path, offset: 0, length: size), sha256: sha256)
+        }
+    }
+
+    func objectKey(_ id: ObjectID) -> String { key("objects/" + id.hex) }
+
+    /// Brings `ids` into `batch`, each verified against its name: packed ones by ranges of
+    /// their pack (or the whole pack when most of it is wanted), loose ones streamed to disk.
+    /// `progress` gets the bytes of each object stored.
+    public func fetch(_ ids: [ObjectID], inventory: Inventory, into batch: ObjectBatch, progress: @escaping (UInt64) -> Void = { _ in }) throws {
+        var byPack = [String: [(id: ObjectID, offset: UInt64, length: UInt64)]]()
+        var loose = [(id: ObjectID, size: UInt64)]()
+        for id in Set(ids) {
+            if let p = inventory.packed[id] {
+                byPack[p.pack, default: []].append((id, p.offset, p.length))
+            } else if let size = inventory.loose[id] {
+                loose.append((id, size))
+            } else {
+                throw RemoteError.objectMissing(remote: name, id: id.description)
+            }
+        }
+        enum Job { case range(String, [(id: ObjectID, offset: UInt64, length: UInt64)]); case whole(String, [(id: ObjectID, offset: UInt64, length: UInt64)]); case loose(ObjectID, UInt64) }
+        var jobs = [Job]()
+        for (pack, wanted) in byPack {
+            let bytes = wanted.reduce(UInt64(0)) { $0 + $1.length }
+            if wanted.count > 8 && bytes * 2 > inventory.packSizes[pack, default: 0] {
+                jobs.append(.whole(pack, wanted))
+            } else {
+                jobs += wanted.map { .range(pack, [$0]) }
+            }
+        }
+        jobs += loose.map { .loose($0.id, $0.size) }
+        try Parallel.forEach(jobs) { job in
+            switch job {
+            case .whole(let pack, let wanted):
+                let packKey = self.key("packs/\(pack).pack")
+                guard let body = try self.client.get(packKey)?.body else { throw S3Error.notFound(key: packKey) }
+                for w in wanted {
+                    guard w.offset + w.length <= UInt64(body.count) else { throw RemoteError.damagedRemote(key: packKey, problem: "it is shorter than its index says") }
+                    try self.store(Array(body[Int(w.offset) ..< Int(w.offset + w.length)]), as: w.id, from: packKey, into: batch)
+                    progress(w.length)
+                }
+            case .range(let pack, let wanted):
+                let packKey = self.key("packs/\(pack).pack")
+                for w in wanted {
+                    let range = w.length == 0 ? nil : "bytes=\(w.offset)-\(w.offset + w.length - 1)"
+                    let body = w.length == 0 ? [] : try self.client.get(packKey, range: range)?.body
+                    guard let body else { throw S3Error.notFound(key: packKey) }
+                    try self.store(body, as: w.id, from: packKey, into: batch)
+                    progress(w.length)
+                }
+            case .loose(let id, let size):
+                let objectKey = self.objectKey(id)
+                let actual = try self.client.withRetries(objectKey) {
+                    try batch.storeChunks(size: size, expecting: id) { sink in try self.client.stream(objectKey, to: sink) }
+                }
+                guard actual == id else { throw RemoteError.corruptObject(key: objectKey, expected: id.description, actual: actual.description) }
+                progress(size)
+            }
+        }
+    }
+
+    private func store(_ bytes: [UInt8], as id: ObjectID, from key: String, into batch: ObjectBatch) throws {
+        let actual = SHA256Hasher.hash(bytes)
+        guard actual == id else { throw RemoteError.corruptObject(key: "\(key) (object \(id.short))", expected: id.description, actual: actual.description) }
+        try batch.store(bytes)
+    }
+
+    // MARK: Snapshot profiles and archives
+
+    func profileKey(_ snapshot: SnapshotID) -> String { key("snapshots/\(snapshot.object.hex).json") }
+
+    func putProfile(_ profile: SnapshotProfile, of snapshot: SnapshotID) throws {
+        let data = try Journal.encoder().encode(profile)
+        try client.put(profileKey(snapshot), .bytes(Array(data)), sha256: SHA256Hasher.hash(Array(data)).hex)
+    }
+
+    func profile(of snapshot: SnapshotID) throws -> SnapshotProfile? {
+        guard let body = try client.get(profileKey(snapshot))?.body else { return nil }
+        do { return try Journal.decoder().decode(SnapshotProfile.self, from: Data(body)) } catch {
+            throw RemoteError.damagedRemote(key: profileKey(snapshot), problem: "it is not a snapshot profile (\(error))")
+        }
+    }
+
+    // MARK: Refs
+
+    func refKey(_ ref: String) -> String { key("refs/" + ref) }
+
+    /// A ref's last move on the remote and the ETag that a compare-and-swap must name.
+    public func ref(_ ref: String) throws -> (move: JournalRecord.RefMoveEntry, etag: String)? {
+        guard let r = try client.get(refKey(ref)) else { return nil }
+        do {
+            return (try Journal.decoder().decode(JournalRecord.RefMoveEntry.self, from: Data(r.body)), r.etag ?? "")
+        } catch {
+            throw RemoteError.damagedRemote(key: refKey(ref), problem: "it is not a ref move (\(error))")
+        }
+    }
+
+    /// The names of the remote's refs.
+    public func refNames() throws -> [String] {
+        try client.list(prefix: key("refs/")).map { String($0.key.dropFirst(key("refs/").count)) }
+    }
+
+    /// Moves a ref by compare-and-swap: `etag` nil creates it. Returns false when the ref was
+    /// not where the caller saw it.
+    func swapRef(_ move: JournalRecord.RefMoveEntry, etag: String?) throws -> Bool {
+        let data = try Journal.encoder().encode(move)
+        do {
+            try client.put(refKey(move.ref), .bytes(Array(data)), sha256: SHA256Hasher.hash(Array(data)).hex,
+                           condition: etag.map { .etag($0) } ?? .absent)
+            return true
+        } catch S3Error.preconditionFailed {
+            return false
+        } catch S3Error.uncertain {
+            // RGW answers 500 to some losers of a race: the body on the server tells.
+            return try ref(move.ref)?.move == move
+        }
+    }
+
+    // MARK: Files
+
+    static func writeAtomically(_ data: Data, to path: String) throws {
+        let tmp = path + ".tmp-\(getpid())"
+        try data.write(to: URL(fileURLWithPath: tmp))
+        guard rename(tmp, path) == 0 else { throw SystemError("rename", path: tmp) }
+    }
+}
