@@ -58,6 +58,7 @@ let package = Package(
         .testTarget(name: "LakeCatalogTests", dependencies: ["LakeCatalog", "LakeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LakeKitTests", dependencies: ["LakeKit", "LakeTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LakeTransformsTests", dependencies: ["LakeTransforms", "LakeTestSupport"]),
+        .testTarget(name: "LakeRemoteTests", dependencies: ["LakeRemote", "LakeTestSupport"]),
         .testTarget(name: "LakeCLITests", dependencies: ["LakeKit", "LakeTestSupport"]),
     ],
     swiftLanguageModes: [.v5]
