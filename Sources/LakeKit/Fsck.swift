@@ -43,23 +43,29 @@ extension Lake {
             namedBy[snapshot, default: []].append(from)
         }
         let snapshots = try catalog.allSnapshots().map(\.description)
-        var archivedOnly = 0
+        var archivedOnly = 0, remoteOnly = 0
         for snapshot in Set(snapshots).union(namedBy.keys).sorted() {
             do {
-                _ = try checkSnapshot(snapshot, good: verification.good, archivedOnly: &archivedOnly)
+                _ = try checkSnapshot(snapshot, good: verification.good, archivedOnly: &archivedOnly, remoteOnly: &remoteOnly)
             } catch {
                 let users = namedBy[snapshot] ?? []
                 let named = users.isEmpty ? "" : " (used by \(users.prefix(3).joined(separator: ", "))\(users.count > 3 ? " and \(users.count - 3) more" : ""))"
                 problems.append(FsckProblem(area: "snapshot", subject: snapshot, problem: "\(error)\(named)"))
             }
         }
-        for (object, run) in try catalog.runObjects() where !verification.good.contains(try ObjectID(parsing: object)) {
+        let runObjects = try catalog.runObjects().filter { !verification.good.contains(try ObjectID(parsing: $0.0)) }
+        // A remote that cannot be asked (no network, no credentials) vouches for nothing.
+        let onRemote = (try? store.source?.holds(runObjects.map { try ObjectID(parsing: $0.0) })) ?? []
+        for (object, run) in runObjects where try !onRemote.contains(ObjectID(parsing: object)) || store.contains(ObjectID(parsing: object)) {
             problems.append(FsckProblem(area: "run", subject: run, problem: "its log object \(object) is missing or corrupt"))
         }
         problems += try checkArchiveIndex()
         var notes = [String]()
         if archivedOnly > 0 {
             notes.append("\(archivedOnly) archived snapshot(s) are kept only in their archives (gc dropped their objects); 'lake restore' brings them back")
+        }
+        if remoteOnly > 0 {
+            notes.append("\(remoteOnly) snapshot(s) have objects kept only on the remote (a --metadata-only clone); reads fetch and verify them")
         }
         if journal.pending > 0 {
             notes.append("\(journal.pending) journal record(s) of an interrupted command are not in the catalog yet; the next write applies them")
@@ -74,7 +80,8 @@ extension Lake {
     /// The manifest must be a good object that decodes, every file's object must be good, and the
     /// catalog's file rows must say what the manifest says.
     /// An archived snapshot may lack objects that gc dropped, as long as its archive is there.
-    private func checkSnapshot(_ text: String, good: Set<ObjectID>, archivedOnly: inout Int) throws -> Manifest {
+    /// Objects not fetched yet from the lake's remote (`ObjectStore.source`) count as there.
+    private func checkSnapshot(_ text: String, good: Set<ObjectID>, archivedOnly: inout Int, remoteOnly: inout Int) throws -> Manifest {
         let id = try SnapshotID(parsing: text)
         guard good.contains(id.object) else { throw FsckFailure("its manifest object is missing or corrupt") }
         let manifest = try self.manifest(id)
@@ -83,7 +90,10 @@ extension Lake {
         if let first = corrupt.first {
             throw FsckFailure("\(corrupt.count) file(s) have corrupt objects, first '\(first.path)' (\(first.object))")
         }
-        if let first = bad.first {
+        let absent = Set(bad.map(\.object))
+        if !absent.isEmpty, let source = store.source, (try? source.holds(Array(absent))) == absent {
+            remoteOnly += 1
+        } else if let first = bad.first {
             guard let archive = try catalog.archives(of: id).first else {
                 throw FsckFailure("\(bad.count) file(s) have missing objects, first '\(first.path)' (\(first.object))")
             }

@@ -145,13 +145,23 @@ public final class RemoteSource: ObjectSource, @unchecked Sendable {
 
     public func fetch(_ ids: [ObjectID], into store: ObjectStore) throws {
         lock.lock(); defer { lock.unlock() }
-        if opened == nil {
-            let remote = try remotes.open(config)
-            opened = (remote, try remote.inventory())
-        }
+        let (remote, inventory) = try open()
         let batch = ObjectBatch(store: store)
-        try opened!.remote.fetch(ids, inventory: opened!.inventory, into: batch)
+        try remote.fetch(ids, inventory: inventory, into: batch)
         try batch.finish()
         try store.sync()
+    }
+
+    public func holds(_ ids: [ObjectID]) throws -> Set<ObjectID> {
+        lock.lock(); defer { lock.unlock() }
+        let inventory = try open().inventory
+        return Set(ids.filter(inventory.has))
+    }
+
+    private func open() throws -> (remote: Remote, inventory: Remote.Inventory) {
+        if let opened { return opened }
+        let remote = try remotes.open(config)
+        opened = (remote, try remote.inventory())
+        return opened!
     }
 }

@@ -322,6 +322,10 @@ public final class ObjectStore: @unchecked Sendable {
 public protocol ObjectSource: AnyObject, Sendable {
     /// Stores each of `ids` in `store`, or throws; the store syncs nothing itself.
     func fetch(_ ids: [ObjectID], into store: ObjectStore) throws
+
+    /// Those of `ids` the source can bring (for `lake fsck`, which then does not count them
+    /// as lost).
+    func holds(_ ids: [ObjectID]) throws -> Set<ObjectID>
 }
 
 extension ObjectLocation {

@@ -79,6 +79,8 @@ import Testing
         #expect(lineage.stdout.contains("(runs/passX@1)") && lineage.stdout.contains("succeeded"), "\(lineage.stdout)")
         let rows = try b.lake("query", "SELECT rows FROM snapshot_files WHERE path = 'scores.csv'")
         #expect(rows.stdout.contains("300"), "profiles travel with the catalog: \(rows.stdout)")
+        let fsck = try b.lake("fsck")
+        #expect(fsck.status == 0 && (fsck.stdout + fsck.stderr).contains("kept only on the remote"), "\(fsck.stdout)\(fsck.stderr)")
         let packsBefore = try FileManager.default.contentsOfDirectory(atPath: b.w.dir.at(".lake/packs")).count
         #expect(try b.lake("checkout", "runs/passX", "out").status == 0)
         #expect(b.w.dir.read("out/scores.csv") == a.w.dir.read("passX_1/scores.csv"), "fetched on demand")
