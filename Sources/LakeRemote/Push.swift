@@ -81,6 +81,11 @@ extension Remote {
             report.bytes += size
         }
         report.records += try append(records)
+        let archives = records.compactMap { record -> ArchiveRecord? in
+            if case .archive(let a) = record { return a }
+            return nil
+        }
+        if !archives.isEmpty { try addToArchiveIndex(archives) }
 
         for move in refs {
             guard try swapRef(move.last, etag: move.etag) else { throw try movedOnRemote(move.last.ref) }

@@ -279,6 +279,33 @@ public final class Remote: @unchecked Sendable {
         }
     }
 
+    /// `archives/index.jsonl` on the remote: the lines of a lake's own index
+    /// (docs/format.md §13.1), for whoever reads the bucket with plain tools. It is made from
+    /// the journal's archive records and rewritten by compare-and-swap, so two pushes at once
+    /// both get their lines in.
+    func addToArchiveIndex(_ records: [ArchiveRecord]) throws {
+        let key = self.key("archives/index.jsonl")
+        let lines = try records.map { String(decoding: try Journal.encoder().encode($0), as: UTF8.self) }
+        for _ in 0 ..< 50 {
+            let current = try client.get(key)
+            var text = current.map { String(decoding: $0.body, as: UTF8.self) } ?? ""
+            let listed = Set(text.split(separator: "\n").map(String.init))
+            let missing = lines.filter { !listed.contains($0) }
+            guard !missing.isEmpty else { return }
+            text += missing.map { $0 + "\n" }.joined()
+            let bytes = Array(text.utf8)
+            do {
+                try client.put(key, .bytes(bytes), sha256: SHA256Hasher.hash(bytes).hex, condition: current.map { .etag($0.etag ?? "") } ?? .absent)
+                return
+            } catch S3Error.preconditionFailed {
+                continue
+            } catch S3Error.uncertain {
+                continue
+            }
+        }
+        throw S3Error.uncertain(key: key, cause: "other lakes kept rewriting it")
+    }
+
     // MARK: Refs
 
     func refKey(_ ref: String) -> String { key("refs/" + ref) }
