@@ -219,6 +219,32 @@ import Testing
         #expect(b.w.dir.read("out/scores.csv") == a.w.dir.read("r1/scores.csv"))
     }
 
+    /// Two lakes that each made a version 2 of one dataset cannot both be right: the second
+    /// push and the pull that would merge them refuse, name the version, and change nothing.
+    @Test func divergentVersionsAreRefusedWhole() throws {
+        let server = try S3TestServer.radosgw()
+        let a = try Side(server)
+        a.w.makeRun("r1", rows: 3)
+        #expect(try a.lake("commit", "r1", "--dataset", "d").status == 0)
+        #expect(try a.lake("push").status == 0)
+        let b = try Side(server, url: a.url, initialize: false)
+        #expect(try b.lake("clone", a.url, ".", "--endpoint", server.endpoint).status == 0)
+        a.w.makeRun("r2", rows: 4, seed: 2)
+        #expect(try a.lake("commit", "r2", "--dataset", "d").status == 0)
+        b.w.makeRun("r2", rows: 5, seed: 3)
+        #expect(try b.lake("commit", "r2", "--dataset", "d").status == 0)
+        #expect(try b.lake("push").status == 0)
+        let journal = try a.keys("journal/")
+        let push = try a.lake("push")
+        #expect(push.status == 5)
+        #expect(push.stderr.contains("d@2 is sha256:") && push.stderr.contains("nothing was pushed"), "\(push.stderr)")
+        #expect(try a.keys("journal/") == journal, "the refused push appended nothing")
+        let before = try CatalogDump.dump(a.w.dir.at(".lake/catalog.sqlite"))
+        let pull = try a.lake("pull")
+        #expect(pull.status == 5 && pull.stderr.contains("d@2"), "\(pull.stderr)")
+        #expect(try CatalogDump.dump(a.w.dir.at(".lake/catalog.sqlite")) == before, "a refused pull merges nothing")
+    }
+
     /// moto, a second S3 implementation: the plain round trip works there too.
     @Test func pushAndCloneOnMoto() throws {
         let server = try S3TestServer.moto()
