@@ -96,11 +96,17 @@ extension Lake {
         for record in archives {
             let batch = ObjectBatch(store: store)
             do {
-                let actual = try SnapshotArchive.sha256(of: directory + "/" + record.archive)
+                // The file's hash is taken on another thread while the entries are checked
+                // and stored; a file that differs keeps nothing but entries that verified.
+                let fileHash = Concurrent { try SnapshotArchive.sha256(of: self.directory + "/" + record.archive) }
+                let verified = Result {
+                    try SnapshotArchive.verify(directory + "/" + record.archive, manifest: manifest, rootName: record.originalName, restoringInto: batch)
+                }
+                let actual = try fileHash.value()
                 guard actual == record.archiveSha256 else {
                     throw ArchiveError.corrupt(path: record.archive, entry: nil, problem: "the file hashes to \(actual), not the \(record.archiveSha256) its index line records")
                 }
-                try SnapshotArchive.verify(directory + "/" + record.archive, manifest: manifest, rootName: record.originalName, restoringInto: batch)
+                try verified.get()
                 try batch.finish()
                 try store.sync()
                 return RestoreReport(snapshot: id.description, archive: record.archive, files: manifest.entries.count,
@@ -153,5 +159,24 @@ extension Lake {
         let singleFile = manifest.entries.count == 1 && manifest.entries[0].path == base
         let name = base.isEmpty || singleFile ? String(v.dataset.split(separator: "/").last ?? "snapshot") : base
         return Manifest.isSafePath(name) ? name : "snapshot"
+    }
+}
+
+/// A value computed on a thread of its own while the caller does other work.
+private final class Concurrent<T>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var result: Result<T, Error>?
+
+    init(_ body: @escaping () throws -> T) {
+        let thread = Thread { [self] in
+            result = Result(catching: body)
+            done.signal()
+        }
+        thread.start()
+    }
+
+    func value() throws -> T {
+        done.wait()
+        return try result!.get()
     }
 }

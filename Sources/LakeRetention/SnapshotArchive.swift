@@ -85,10 +85,7 @@ public enum SnapshotArchive {
     /// bytes are stored as objects as they are checked (the caller syncs, and discards them
     /// when this throws).
     public static func verify(_ path: String, manifest: Manifest, rootName: String, restoringInto batch: ObjectBatch? = nil) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError("open", path: path) }
-        defer { close(fd) }
-        var stream = TarStream(reader: try ZstdReader(fd: fd, path: path), path: path)
+        var stream = TarStream(reader: try ZstdReader(path: path), path: path)
         var expected = Dictionary(manifest.entries.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         while let entry = try stream.nextEntry() {
             let relative: String

@@ -59,31 +59,109 @@ final class ZstdWriter {
     }
 }
 
-/// Decompresses a zstd file as a stream of chunks.
+/// Decompresses a zstd file as a stream of chunks of about 1 MiB. The decompression runs on a
+/// thread of its own, a few chunks ahead of the reader, so that on two cores the reader's
+/// hashing and storing overlap it, as `tar --zstd -xf` overlaps zstd and tar.
 final class ZstdReader {
+    private let pump: Pump
+
+    /// Opens `path`; the file is closed when the reader is released.
+    init(path: String) throws {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open", path: path) }
+        guard let context = ZSTD_createDCtx() else {
+            close(fd)
+            throw ArchiveError.compression("cannot create a zstd context")
+        }
+        pump = Pump(context: context, fd: fd, path: path)
+        let pump = self.pump
+        let thread = Thread { pump.run() }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Stops the decompression and waits for its thread, which closes the file.
+    deinit { pump.stop() }
+
+    /// The next decompressed chunk, or nil at the end. A stream cut short is an error.
+    func next() throws -> [UInt8]? { try pump.take() }
+}
+
+/// The decompressing thread's state, and the chunks it has made that the reader has not taken.
+private final class Pump: @unchecked Sendable {
+    static let depth = 4
+    static let chunkSize = 1 << 20
+
     private let context: OpaquePointer
     private let fd: Int32
     private let path: String
     private var input: [UInt8]
     private var inputFilled = 0
     private var inputPos = 0
-    private var output: [UInt8]
     private var finishedFrame = true
     private var eof = false
 
-    init(fd: Int32, path: String) throws {
-        guard let ctx = ZSTD_createDCtx() else { throw ArchiveError.compression("cannot create a zstd context") }
-        context = ctx
-        (self.fd, self.path) = (fd, path)
+    private let condition = NSCondition()
+    /// Made and not yet taken; a last nil or error stays, so every later take sees it too.
+    private var chunks: [Result<[UInt8]?, Error>] = []
+    private var stopping = false
+    private var finished = false
+
+    init(context: OpaquePointer, fd: Int32, path: String) {
+        (self.context, self.fd, self.path) = (context, fd, path)
         input = [UInt8](repeating: 0, count: ZSTD_DStreamInSize())
-        output = [UInt8](repeating: 0, count: ZSTD_DStreamOutSize())
     }
 
-    deinit { ZSTD_freeDCtx(context) }
-
-    /// The next decompressed chunk, or nil at the end. A stream cut short is an error.
-    func next() throws -> [UInt8]? {
+    func run() {
+        defer {
+            ZSTD_freeDCtx(context)
+            close(fd)
+            condition.lock()
+            finished = true
+            condition.broadcast()
+            condition.unlock()
+        }
         while true {
+            let result = Result { try decode() }
+            condition.lock()
+            while chunks.count >= Self.depth, !stopping { condition.wait() }
+            if stopping {
+                condition.unlock()
+                return
+            }
+            chunks.append(result)
+            condition.broadcast()
+            condition.unlock()
+            if case .success(.some) = result { continue }
+            return
+        }
+    }
+
+    func take() throws -> [UInt8]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while chunks.isEmpty { condition.wait() }
+        let result = chunks[0]
+        if case .success(.some) = result {
+            chunks.removeFirst()
+            condition.broadcast()
+        }
+        return try result.get()
+    }
+
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    /// About `chunkSize` decompressed bytes; nil at the end of the stream.
+    private func decode() throws -> [UInt8]? {
+        var output = [UInt8](repeating: 0, count: Self.chunkSize)
+        var produced = 0
+        while produced < output.count {
             if inputPos == inputFilled, !eof {
                 let n = input.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
                 if n < 0 { throw SystemError("read", path: path) }
@@ -91,14 +169,13 @@ final class ZstdReader {
             }
             if eof, inputPos == inputFilled {
                 guard finishedFrame else { throw ArchiveError.truncated(path: path, entry: nil) }
-                return nil
+                break
             }
-            var produced = 0
             var result = 0
             input.withUnsafeBytes { inBuf in
                 output.withUnsafeMutableBytes { outBuf in
                     var inb = ZSTD_inBuffer(src: inBuf.baseAddress, size: inputFilled, pos: inputPos)
-                    var outb = ZSTD_outBuffer(dst: outBuf.baseAddress, size: outBuf.count, pos: 0)
+                    var outb = ZSTD_outBuffer(dst: outBuf.baseAddress, size: outBuf.count, pos: produced)
                     result = ZSTD_decompressStream(context, &outb, &inb)
                     inputPos = inb.pos
                     produced = outb.pos
@@ -108,7 +185,9 @@ final class ZstdReader {
                 throw ArchiveError.corrupt(path: path, entry: nil, problem: "zstd: \(String(cString: ZSTD_getErrorName(result)))")
             }
             finishedFrame = result == 0
-            if produced > 0 { return Array(output[0 ..< produced]) }
         }
+        guard produced > 0 else { return nil }
+        output.removeLast(output.count - produced)
+        return output
     }
 }
