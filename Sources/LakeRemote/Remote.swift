@@ -260,7 +260,7 @@ public final class Remote: @unchecked Sendable {
     private func store(_ bytes: [UInt8], as id: ObjectID, from key: String, into batch: ObjectBatch) throws {
         let actual = SHA256Hasher.hash(bytes)
         guard actual == id else { throw RemoteError.corruptObject(key: "\(key) (object \(id.short))", expected: id.description, actual: actual.description) }
-        try batch.store(bytes)
+        try batch.store(bytes, as: id)
     }
 
     // MARK: Snapshot profiles and archives

@@ -72,7 +72,7 @@ public final class ObjectBatch: @unchecked Sendable {
             bytes.reserveCapacity(Int(size))
             try produce { bytes.append(contentsOf: $0) }
             let id = SHA256Hasher.hash(bytes)
-            return id == expecting ? try store(bytes) : id
+            return id == expecting ? try store(bytes, as: id) : id
         }
         return try writeLoose(expecting: expecting, produce).id
     }
@@ -143,7 +143,13 @@ public final class ObjectBatch: @unchecked Sendable {
     /// batch's pack, which `finish()` completes.
     @discardableResult
     public func store(_ bytes: [UInt8]) throws -> ObjectID {
-        let id = SHA256Hasher.hash(bytes)
+        try store(bytes, as: SHA256Hasher.hash(bytes))
+    }
+
+    /// Like `store(_:)` for bytes the caller has just hashed to `id` (a restored entry, an
+    /// object fetched from a remote): they are not hashed twice.
+    @discardableResult
+    public func store(_ bytes: [UInt8], as id: ObjectID) throws -> ObjectID {
         guard claim(id, size: bytes.count) else { return id }
         if bytes.count < ObjectStore.looseThreshold {
             lock.lock()
