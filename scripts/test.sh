@@ -37,7 +37,8 @@ trap 'exit 130' INT
 # allows one at a time. timeout bounds the whole start.
 declare -A start_pid
 start_s3() {
-  timeout -k 10 "${LAKE_TEST_S3_START_TIMEOUT:-900}" flock -o scripts/s3-server.sh \
+  # The RGW OSD keeps what the tests store in memory and stops taking writes when full.
+  S3_SERVER_MEMSTORE_BYTES=${S3_SERVER_MEMSTORE_BYTES:-$((4 << 30))} timeout -k 10 "${LAKE_TEST_S3_START_TIMEOUT:-900}" flock -o scripts/s3-server.sh \
     bash scripts/s3-server.sh start "$1" "$2" >"$2/env" 2>"$2/start.log" &
   start_pid[$1]=$!
 }

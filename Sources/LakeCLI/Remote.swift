@@ -59,7 +59,8 @@ struct RemoteCommand: ParsableCommand {
 
         func run() throws {
             try Remotes(global.openLake()).remove(name)
-            if !global.quiet, !global.json { Output.line("removed remote \(name)") }
+            if global.json { return try Output.json(["removed": name]) }
+            if !global.quiet { Output.line("removed remote \(name)") }
         }
     }
 }
@@ -125,7 +126,11 @@ struct Pull: ParsableCommand {
     func run() throws {
         let lake = try global.openLake()
         let remotes = Remotes(lake)
-        let (config, selection) = try remoteAndNames(words, all: false, remotes: remotes)
+        var (config, selection) = try remoteAndNames(words, all: false, remotes: remotes)
+        if metadataOnly, config.fetchOnDemand != true {
+            config.fetchOnDemand = true
+            try remotes.write(config)
+        }
         let report = try PullOutput.pull(lake, remote: remotes.open(config), selection: selection, metadataOnly: metadataOnly, global: global)
         try PullOutput.render(report, verb: "pulled from", global: global)
     }
@@ -154,7 +159,7 @@ struct Clone: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let config = try RemoteConfig(name: "origin", url: url, endpoint: endpoint, region: region)
+        let config = try RemoteConfig(name: "origin", url: url, endpoint: endpoint, region: region, fetchOnDemand: metadataOnly)
         let lakeDir = URL(fileURLWithPath: dir).standardizedFileURL.path + "/.lake"
         if FileManager.default.fileExists(atPath: lakeDir) { throw RemoteError.cloneTargetExists(dir) }
         let (lake, _) = try Lake.initialize(in: dir)

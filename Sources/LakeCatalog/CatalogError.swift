@@ -53,7 +53,7 @@ public enum CatalogError: LakeFailure {
         case .journalShort(let path, let length, let applied):
             return "the journal \(path) has \(length) bytes but the catalog has applied \(applied): it was truncated or replaced; restore it from a backup, or rebuild the catalog from it with 'lake fsck --rebuild-catalog'"
         case .mergeConflicts(let conflicts):
-            return "the remote and this lake disagree, so nothing was taken from it:\n  " + conflicts.joined(separator: "\n  ")
+            return "the remote and this lake disagree, so the catalog took nothing from it:\n  " + conflicts.joined(separator: "\n  ")
                 + "\nTwo lakes made different versions under one number, or moved a ref apart; pull before committing to a shared dataset, and move the ref again with 'lake promote' to settle it"
         case .snapshotNotCatalogued(let id):
             return "snapshot \(id) is not in the catalog; commit it to a dataset first"

@@ -29,11 +29,11 @@ extension Remote {
         try checkFormat(create: false)
         var report = PullReport(remote: name, url: url)
         var records = Array(try journal().joined())
-        // A ref whose move never reached the journal (its pusher died between the two
-        // writes) is still where the ref object says.
+        // Moves that never reached the journal (their pusher died between moving the ref and
+        // appending them) are in the ref's object.
         let inJournal = Set(records.map(\.identity))
         for ref in try refNames() {
-            if let r = try self.ref(ref), !inJournal.contains(JournalRecord.refMove(r.move).identity) { records.append(.refMove(r.move)) }
+            for m in try self.ref(ref)?.moves ?? [] where !inJournal.contains(JournalRecord.refMove(m).identity) { records.append(.refMove(m)) }
         }
         let here = Set(try lake.catalog.journalRecords().map(\.identity))
         let new = try selection.filter(records).filter { !here.contains($0.identity) }
@@ -64,21 +64,30 @@ extension Remote {
             }
             report.snapshots = snapshots.count
             if !metadataOnly {
-                var wanted = Set<ObjectID>()
-                for id in snapshots { for e in try lake.manifest(id).entries { wanted.insert(e.object) } }
-                for case .run(let r) in new {
-                    for text in [r.stdoutObject, r.stderrObject].compactMap({ $0 }) { wanted.insert(try ObjectID(parsing: text)) }
-                }
-                // What an archive holds is fetched with the archive.
-                let archived = Set(new.compactMap { record -> String? in
-                    if case .archive(let a) = record { return a.snapshot }
-                    return nil
-                })
-                var missing = [ObjectID]()
-                for id in wanted where !(try lake.store.contains(id)) {
-                    if inventory.has(id) { missing.append(id) } else if archived.isEmpty {
-                        throw RemoteError.objectMissing(remote: name, id: id.description)
+                // Every selected snapshot's objects, not only the new ones': a lake cloned
+                // with --metadata-only gets whole with a plain pull.
+                let selected = try selection.filter(records)
+                var archived = Set<String>()
+                for case .archive(let a) in selected { archived.insert(a.snapshot) }
+                var wanted = [ObjectID: String]()
+                var seen = Set<String>()
+                for record in selected {
+                    for v in record.versions where seen.insert(v.snapshot).inserted {
+                        let id = try SnapshotID(parsing: v.snapshot)
+                        // What an archive holds comes back with the archive.
+                        let optional = try archived.contains(v.snapshot) || !lake.catalog.archives(of: id).isEmpty
+                        for e in try lake.manifest(id).entries where !optional || inventory.has(e.object) {
+                            wanted[e.object] = v.snapshot
+                        }
                     }
+                    if case .run(let r) = record {
+                        for text in [r.stdoutObject, r.stderrObject].compactMap({ $0 }) { wanted[try ObjectID(parsing: text)] = r.id }
+                    }
+                }
+                var missing = [ObjectID]()
+                for (id, owner) in wanted where try !lake.store.contains(id) {
+                    guard inventory.has(id) else { throw RemoteError.objectMissing(remote: name, id: "\(id) (of \(owner))") }
+                    missing.append(id)
                 }
                 let total = missing.reduce(UInt64(0)) { $0 + (inventory.packed[$1]?.length ?? inventory.loose[$1] ?? 0) }
                 let done = Counter()
@@ -86,7 +95,7 @@ extension Remote {
                 try batch.finish()
                 report.objects = missing.count
                 report.bytes = total
-                for case .archive(let a) in new { report.archives += try fetchArchive(a, into: lake) ? 1 : 0 }
+                for case .archive(let a) in selected { report.archives += try fetchArchive(a, into: lake) ? 1 : 0 }
             }
             try lake.store.sync()
             return try lake.merge(new, contents: contents)
@@ -105,7 +114,7 @@ extension Remote {
         let tmp = lake.store.tmpDirectory + "/" + FileIO.uniqueName("archive")
         defer { unlink(tmp) }
         let actual = try client.withRetries(key(a.archive)) { () -> ObjectID in
-            let fd = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o444)
+            let fd = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
             defer { close(fd) }
             var hasher = SHA256Hasher()
             try client.stream(key(a.archive)) { chunk in
@@ -117,6 +126,7 @@ extension Remote {
         guard actual.description == a.archiveSha256 else {
             throw RemoteError.corruptObject(key: key(a.archive), expected: a.archiveSha256, actual: actual.description)
         }
+        guard chmod(tmp, 0o444) == 0 else { throw SystemError("chmod", path: tmp) }
         try lake.store.sync()
         guard rename(tmp, path) == 0 else { throw SystemError("rename", path: tmp) }
         _ = try Journal.appendLine(Journal.encoder().encode(a), to: lake.archiveIndexPath)
@@ -137,17 +147,21 @@ public final class RemoteSource: ObjectSource, @unchecked Sendable {
         (self.remotes, self.config) = (remotes, config)
     }
 
-    /// The source for `lake`: its default remote (`origin`, or its only one); nil without one.
+    /// The source for `lake`: its default remote (`origin`, or its only one) when reads fetch
+    /// from it (a `--metadata-only` clone or pull); nil otherwise.
     public static func forLake(_ lake: Lake) -> RemoteSource? {
         let remotes = Remotes(lake)
-        return (try? remotes.resolve(nil)).map { RemoteSource(remotes: remotes, config: $0) }
+        guard let config = try? remotes.resolve(nil), config.fetchOnDemand == true else { return nil }
+        return RemoteSource(remotes: remotes, config: config)
     }
 
+    /// Fetches those of `ids` the remote has; the others stay missing, for the caller to
+    /// report (or to restore from an archive).
     public func fetch(_ ids: [ObjectID], into store: ObjectStore) throws {
         lock.lock(); defer { lock.unlock() }
         let (remote, inventory) = try open()
         let batch = ObjectBatch(store: store)
-        try remote.fetch(ids, inventory: inventory, into: batch)
+        try remote.fetch(ids.filter(inventory.has), inventory: inventory, into: batch)
         try batch.finish()
         try store.sync()
     }

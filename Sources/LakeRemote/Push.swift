@@ -28,13 +28,18 @@ extension Remote {
     /// killed at any point leaves only unreferenced objects, which the next push finds there
     /// and does not send again.
     public func push(_ lake: Lake, selection: Selection, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> PushReport {
+        // As a command in flight: gc waits, so no object is dropped while it is sent.
+        try lake.transferring { try pushInFlight(lake, selection: selection, progress: progress) }
+    }
+
+    private func pushInFlight(_ lake: Lake, selection: Selection, progress: ((UInt64, UInt64) -> Void)?) throws -> PushReport {
         try checkFormat(create: true)
         var report = PushReport(remote: name, url: url)
         let local = try selection.filter(lake.catalog.journalRecords())
         let remoteRecords = try journal().joined()
         let onRemote = Set(remoteRecords.map(\.identity))
         try checkVersions(local, against: Array(remoteRecords))
-        let refs = try plannedRefMoves(local, selection: selection)
+        let refs = try plannedRefMoves(local, selection: selection, journaled: onRemote)
 
         let records = local.filter { record in
             if case .refMove = record { return false }
@@ -81,15 +86,18 @@ extension Remote {
             report.bytes += size
         }
         report.records += try append(records)
-        let archives = records.compactMap { record -> ArchiveRecord? in
+        // Every archive's line, not only the new ones': a push that died before writing them
+        // is made good by the next.
+        let archives = local.compactMap { record -> ArchiveRecord? in
             if case .archive(let a) = record { return a }
             return nil
         }
         if !archives.isEmpty { try addToArchiveIndex(archives) }
 
-        for move in refs {
-            guard try swapRef(move.last, etag: move.etag) else { throw try movedOnRemote(move.last.ref) }
-            report.refs.append(move.last.ref)
+        for planned in refs where planned.swap {
+            let ref = planned.moves[planned.moves.count - 1].ref
+            guard try swapRef(planned.moves, etag: planned.etag) else { throw try movedOnRemote(ref) }
+            report.refs.append(ref)
         }
         report.records += try append(refs.flatMap { $0.moves.map(JournalRecord.refMove) })
         return report
@@ -113,9 +121,12 @@ extension Remote {
     }
 
     struct PlannedRef {
-        /// The moves the remote lacks, oldest first; `last` is where the ref goes.
+        /// The ref's moves the remote's journal lacks, oldest first; the last is where the ref
+        /// goes. They travel in the ref object too, so a push that dies before appending them
+        /// to the journal loses none (`Remote.RemoteRef`).
         var moves: [JournalRecord.RefMoveEntry]
-        var last: JournalRecord.RefMoveEntry
+        /// False when the remote ref is where this lake's is, and only the journal lacks moves.
+        var swap: Bool
         /// The remote ref's ETag; nil: it does not exist yet.
         var etag: String?
     }
@@ -123,19 +134,24 @@ extension Remote {
     /// The refs to move on the remote: each must be where this lake saw it last (a move of
     /// this lake's ref log), or missing. One that moved on elsewhere stops the push before
     /// anything is sent.
-    func plannedRefMoves(_ records: [JournalRecord], selection: Selection) throws -> [PlannedRef] {
+    func plannedRefMoves(_ records: [JournalRecord], selection: Selection, journaled: Set<String>) throws -> [PlannedRef] {
         var out = [PlannedRef]()
         for ref in selection.refs(in: records) {
             var moves = [JournalRecord.RefMoveEntry]()
             for case .refMove(let m) in records where m.ref == ref { moves.append(m) }
             guard let last = moves.last else { continue }
+            let missing = moves.filter { !journaled.contains(JournalRecord.refMove($0).identity) }
+            let sent = missing.last == last ? missing : missing + [last]
             guard let remote = try self.ref(ref) else {
-                out.append(PlannedRef(moves: moves, last: last, etag: nil))
+                out.append(PlannedRef(moves: sent, swap: true, etag: nil))
                 continue
             }
-            if remote.move == last { continue }
-            guard let seen = moves.firstIndex(of: remote.move) else { throw try movedOnRemote(ref) }
-            out.append(PlannedRef(moves: Array(moves[(seen + 1)...]), last: last, etag: remote.etag))
+            if remote.move == last {
+                if !missing.isEmpty { out.append(PlannedRef(moves: missing, swap: false, etag: remote.etag)) }
+                continue
+            }
+            guard moves.contains(remote.move) else { throw try movedOnRemote(ref) }
+            out.append(PlannedRef(moves: sent, swap: true, etag: remote.etag))
         }
         return out
     }
@@ -148,13 +164,21 @@ extension Remote {
     /// Appends the records the remote's journal lacks as one new batch, reading the journal
     /// again whenever another lake took the next number first. Returns how many were added.
     func append(_ records: [JournalRecord]) throws -> Int {
+        var unanswered = 0
         for _ in 0 ..< 50 {
             let batches = try journal()
             let there = Set(batches.joined().map(\.identity))
             let pending = records.filter { !there.contains($0.identity) }
             guard !pending.isEmpty else { return 0 }
             try checkVersions(pending, against: Array(batches.joined()))
-            if try appendBatch(pending, number: batches.count + 1) { return pending.count }
+            switch try appendBatch(pending, number: batches.count + 1) {
+            case .appended: return pending.count
+            case .taken: continue
+            case .unanswered(let error):
+                // Retried as any request is; a server that keeps not answering writes is down.
+                unanswered += 1
+                if unanswered == 3 { throw error }
+            }
         }
         throw S3Error.uncertain(key: key("journal/"), cause: "other lakes kept appending to the journal")
     }

@@ -3,8 +3,9 @@ import LakeCatalog
 import LakeCore
 import LakeStore
 
-/// A shared lake on S3 (docs/remote.md). Every key but the refs is written once and never
-/// changed:
+/// A shared lake on S3 (docs/remote.md). Objects, packs, archives and journal batches are
+/// written once and never changed; refs and `archives/index.jsonl` change by compare-and-swap,
+/// and a snapshot's profile may be written again with the same content:
 ///
 /// ```
 /// PREFIX/FORMAT                         "lake-remote v1"
@@ -13,7 +14,8 @@ import LakeStore
 /// PREFIX/snapshots/<hex>.json           a snapshot's table profiles and metrics
 /// PREFIX/archives/YYYYMMDD/….tar.zst    retention archives, as in a lake
 /// PREFIX/journal/<12 digits>.jsonl      catalog records, in batches numbered from 1
-/// PREFIX/refs/<ref>                     a ref's last move, moved by compare-and-swap
+/// PREFIX/archives/index.jsonl           the archives' index lines, as in a lake
+/// PREFIX/refs/<ref>                     a ref's last moves (JSON lines), moved by compare-and-swap
 /// ```
 ///
 /// A journal batch is created only with `If-None-Match: *` on the number after the last one
@@ -34,7 +36,7 @@ public final class Remote: @unchecked Sendable {
         (self.name, self.client, self.prefix, self.cache) = (name, client, prefix, cache)
     }
 
-    public var url: String { "s3://\(client.bucket)/\(prefix)" }
+    public var url: String { "s3://\(client.bucket)" + (prefix.isEmpty ? "" : "/" + prefix.dropLast()) }
 
     func key(_ rest: String) -> String { prefix + rest }
 
@@ -104,29 +106,40 @@ public final class Remote: @unchecked Sendable {
         }
     }
 
-    static func encodeBatch(_ records: [JournalRecord]) throws -> Data {
+    /// One JSON line per value, as the journal writes them.
+    static func encodeLines<T: Encodable>(_ values: [T]) throws -> Data {
         let encoder = Journal.encoder()
         var out = Data()
-        for r in records {
-            out.append(try encoder.encode(r))
+        for v in values {
+            out.append(try encoder.encode(v))
             out.append(0x0A)
         }
         return out
     }
 
-    /// Creates batch `number`; false when another lake created it first.
-    func appendBatch(_ records: [JournalRecord], number: Int) throws -> Bool {
-        let data = try Self.encodeBatch(records)
+    enum Append {
+        case appended
+        /// Another lake created the batch first.
+        case taken
+        /// The write got no answer and did not happen (yet).
+        case unanswered(S3Error)
+    }
+
+    /// Creates batch `number`.
+    func appendBatch(_ records: [JournalRecord], number: Int) throws -> Append {
+        let data = try Self.encodeLines(records)
         let key = batchKey(number)
         do {
             try client.put(key, .bytes(Array(data)), sha256: SHA256Hasher.hash(Array(data)).hex, condition: .absent)
         } catch S3Error.preconditionFailed {
-            return false
-        } catch S3Error.uncertain {
-            guard let body = try client.get(key)?.body, Data(body) == data else { return false }
+            return .taken
+        } catch let e as S3Error {
+            guard case .uncertain = e else { throw e }
+            guard let body = try client.get(key)?.body else { return .unanswered(e) }
+            guard Data(body) == data else { return .taken }
         }
         try Self.writeAtomically(data, to: cache + "/journal/" + Self.batchName(number))
-        return true
+        return .appended
     }
 
     // MARK: Objects
@@ -310,13 +323,28 @@ public final class Remote: @unchecked Sendable {
 
     func refKey(_ ref: String) -> String { key("refs/" + ref) }
 
-    /// A ref's last move on the remote and the ETag that a compare-and-swap must name.
-    public func ref(_ ref: String) throws -> (move: JournalRecord.RefMoveEntry, etag: String)? {
+    /// A ref on the remote: the moves its object holds (the last is where the ref points) and
+    /// the ETag that a compare-and-swap must name.
+    public struct RemoteRef {
+        /// The moves of the push that last moved the ref which the journal may lack, oldest
+        /// first: a push that died between moving the ref and appending its moves leaves them
+        /// here, and the next pull or push takes them from here.
+        public var moves: [JournalRecord.RefMoveEntry]
+        public var etag: String
+        public var move: JournalRecord.RefMoveEntry { moves[moves.count - 1] }
+    }
+
+    public func ref(_ ref: String) throws -> RemoteRef? {
         guard let r = try client.get(refKey(ref)) else { return nil }
+        let decoder = Journal.decoder()
         do {
-            return (try Journal.decoder().decode(JournalRecord.RefMoveEntry.self, from: Data(r.body)), r.etag ?? "")
+            let moves = try r.body.split(separator: 0x0A).map { try decoder.decode(JournalRecord.RefMoveEntry.self, from: Data($0)) }
+            guard !moves.isEmpty else { throw RemoteError.damagedRemote(key: refKey(ref), problem: "it is empty") }
+            return RemoteRef(moves: moves, etag: r.etag ?? "")
+        } catch let e as RemoteError {
+            throw e
         } catch {
-            throw RemoteError.damagedRemote(key: refKey(ref), problem: "it is not a ref move (\(error))")
+            throw RemoteError.damagedRemote(key: refKey(ref), problem: "it is not a list of ref moves (\(error))")
         }
     }
 
@@ -325,19 +353,26 @@ public final class Remote: @unchecked Sendable {
         try client.list(prefix: key("refs/")).map { String($0.key.dropFirst(key("refs/").count)) }
     }
 
-    /// Moves a ref by compare-and-swap: `etag` nil creates it. Returns false when the ref was
-    /// not where the caller saw it.
-    func swapRef(_ move: JournalRecord.RefMoveEntry, etag: String?) throws -> Bool {
-        let data = try Journal.encoder().encode(move)
+    /// Moves a ref by compare-and-swap to the last of `moves` (one JSON line each): `etag` nil
+    /// creates it. Returns false when the ref was not where the caller saw it.
+    func swapRef(_ moves: [JournalRecord.RefMoveEntry], etag: String?) throws -> Bool {
+        let data = try Remote.encodeLines(moves)
+        let last = moves[moves.count - 1]
         do {
-            try client.put(refKey(move.ref), .bytes(Array(data)), sha256: SHA256Hasher.hash(Array(data)).hex,
+            try client.put(refKey(last.ref), .bytes(Array(data)), sha256: SHA256Hasher.hash(Array(data)).hex,
                            condition: etag.map { .etag($0) } ?? .absent)
             return true
         } catch S3Error.preconditionFailed {
             return false
-        } catch S3Error.uncertain {
-            // RGW answers 500 to some losers of a race: the body on the server tells.
-            return try ref(move.ref)?.move == move
+        } catch let e as S3Error {
+            guard case .uncertain = e else { throw e }
+            // RGW answers 500 to some losers of a race: the object on the server tells. One
+            // still as the caller saw it was not written at all (a server that stopped taking
+            // writes): that is no lost race.
+            let now = try ref(last.ref)
+            if now?.moves == moves { return true }
+            if now?.etag == etag { throw e }
+            return false
         }
     }
 

@@ -11,8 +11,11 @@ public struct RemoteConfig: Codable, Equatable, Sendable {
     /// `http(s)://HOST[:PORT]`; nil: AWS, `https://s3.REGION.amazonaws.com`.
     public var endpoint: String?
     public var region: String?
+    /// Reads fetch the objects this lake lacks from this remote (set by `clone` and `pull`
+    /// with `--metadata-only`).
+    public var fetchOnDemand: Bool?
 
-    public init(name: String, url: String, endpoint: String?, region: String?) throws {
+    public init(name: String, url: String, endpoint: String?, region: String?, fetchOnDemand: Bool = false) throws {
         guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"#, options: .regularExpression) != nil else {
             throw RemoteError.invalidName(name)
         }
@@ -21,6 +24,7 @@ public struct RemoteConfig: Codable, Equatable, Sendable {
             throw RemoteError.invalidEndpoint(endpoint)
         }
         (self.name, self.url, self.endpoint, self.region) = (name, url, endpoint, region)
+        self.fetchOnDemand = fetchOnDemand ? true : nil
     }
 
     /// The bucket and the key prefix (empty, or ending in `/`) of an `s3://BUCKET/PREFIX` URL.
@@ -74,11 +78,17 @@ public struct Remotes: Sendable {
         return all[0]
     }
 
-    /// Adds a remote; a name in use is refused. Written to a temp file and renamed.
+    /// Adds a remote; a name in use is refused.
     public func add(_ config: RemoteConfig) throws {
         let dir = directory(of: config.name)
         if FileManager.default.fileExists(atPath: dir + "/remote.json") { throw RemoteError.remoteExists(config.name) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try write(config)
+    }
+
+    /// Replaces a remote's file, through a temp file and a rename.
+    public func write(_ config: RemoteConfig) throws {
+        let dir = directory(of: config.name)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let tmp = dir + "/remote.json.tmp"

@@ -16,12 +16,18 @@ extension Remote {
         let here = try lake.catalog.ref(ref)?.snapshot
         if let remote, remote.move.to != here { throw try movedOnRemote(ref.rawValue) }
         var published: JournalRecord.RefMoveEntry?
+        // This lake's moves of the ref the remote's journal lacks go with the new one.
+        let journaled = Set(try journal().joined().map(\.identity))
+        var pending = [JournalRecord.RefMoveEntry]()
+        for case .refMove(let m) in try lake.catalog.journalRecords() where m.ref == ref.rawValue && !journaled.contains(JournalRecord.refMove(m).identity) {
+            pending.append(m)
+        }
         let move = try lake.promote(ref, to: target, expect: expect ?? here ?? "none", message: message, gates: gates) { move in
-            guard try self.swapRef(move, etag: remote?.etag) else { throw try self.movedOnRemote(ref.rawValue) }
+            guard try self.swapRef(pending + [move], etag: remote?.etag) else { throw try self.movedOnRemote(ref.rawValue) }
             published = move
         }
         if let published {
-            _ = try append([.refMove(published)])
+            _ = try append((pending + [published]).map(JournalRecord.refMove))
         } else {
             // Already there here: make the remote agree.
             _ = try push(lake, selection: .names([ref.rawValue]))

@@ -294,7 +294,7 @@ public final class S3Client: @unchecked Sendable {
         }
         let status = lake_curl_status(handle)
         let response = Response(status: status, headers: transfer.headers, body: transfer.received)
-        guard (200 ..< 300).contains(status) else { throw S3Error(status: status, body: response.body, key: target) }
+        guard (200 ..< 300).contains(status) else { throw S3Error(status: status, body: response.body, key: target, bucket: bucket, endpoint: endpoint) }
         return response
     }
 

@@ -6,6 +6,7 @@ public enum S3Error: LakeFailure {
     /// 403: the keys are wrong or lack the right (never retried).
     case badCredentials(code: String, key: String)
     case notFound(key: String)
+    case noSuchBucket(bucket: String, endpoint: String)
     /// 412: a conditional write's condition did not hold.
     case preconditionFailed(key: String)
     /// Any other answer outside 2xx (after retries when it was a 5xx).
@@ -16,11 +17,12 @@ public enum S3Error: LakeFailure {
     case uncertain(key: String, cause: String)
     case noCredentials
 
-    init(status: Int, body: [UInt8], key: String) {
+    init(status: Int, body: [UInt8], key: String, bucket: String, endpoint: String) {
         let xml = String(decoding: body, as: UTF8.self)
         let code = XML.value("Code", in: xml) ?? ""
         switch status {
         case 403: self = .badCredentials(code: code, key: key)
+        case 404 where code == "NoSuchBucket": self = .noSuchBucket(bucket: bucket, endpoint: endpoint)
         case 404: self = .notFound(key: key)
         case 412: self = .preconditionFailed(key: key)
         default: self = .server(status: status, code: code, message: XML.value("Message", in: xml) ?? "", key: key)
@@ -38,7 +40,7 @@ public enum S3Error: LakeFailure {
 
     public var category: ErrorCategory {
         switch self {
-        case .notFound: return .notFound
+        case .notFound, .noSuchBucket: return .notFound
         case .preconditionFailed: return .conflict
         case .noCredentials: return .usage
         case .badCredentials, .server, .transport, .uncertain: return .failure
@@ -51,6 +53,8 @@ public enum S3Error: LakeFailure {
             return "the S3 server refused the credentials for '\(key)' (403 \(code.isEmpty ? "Forbidden" : code)); check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or ~/.aws/credentials) and the bucket's permissions"
         case .notFound(let key):
             return "'\(key)' is not on the S3 server; check the remote's URL with 'lake remote ls'"
+        case .noSuchBucket(let bucket, let endpoint):
+            return "there is no bucket '\(bucket)' at \(endpoint); create it (for example 'aws s3 mb s3://\(bucket)'), or fix the remote's URL"
         case .preconditionFailed(let key):
             return "'\(key)' changed on the S3 server meanwhile"
         case .server(let status, let code, let message, let key):

@@ -245,6 +245,56 @@ import Testing
         #expect(try CatalogDump.dump(a.w.dir.at(".lake/catalog.sqlite")) == before, "a refused pull merges nothing")
     }
 
+    /// A push that died after moving a ref but before appending its moves to the journal
+    /// (simulated by deleting that batch) loses nothing: the ref object carries the moves, a
+    /// clone takes them from there, and the next push appends them again.
+    @Test func refMovesSurviveAPushThatDiedBeforeItsLastBatch() throws {
+        let server = try S3TestServer.radosgw()
+        let a = try Side(server)
+        for i in 1 ... 2 {
+            a.w.makeRun("r\(i)", rows: 3, seed: UInt64(i))
+            #expect(try a.lake("commit", "r\(i)", "--dataset", "d").status == 0)
+            #expect(try a.lake("promote", "cur", "d@\(i)").status == 0)
+        }
+        #expect(try a.lake("push").status == 0)
+        let batches = try a.keys("journal/")
+        #expect(batches.count == 2, "versions, then the ref moves")
+        #expect(try server.request(method: "DELETE", path: "/\(a.url.dropFirst(5))/\(batches[1].split(separator: "/", maxSplits: 2).last!)").status == 204)
+        // A died push never wrote the batch, so never cached it either.
+        try FileManager.default.removeItem(atPath: a.w.dir.at(".lake/remotes/origin/journal/000000000002.jsonl"))
+        let b = try Side(server, url: a.url, initialize: false)
+        let clone = try b.lake("clone", a.url, ".", "--endpoint", server.endpoint)
+        #expect(clone.status == 0, "\(clone.stderr)")
+        let moves = try #require(LakeCLI.json(try b.lake("--json", "log", "cur")) as? [[String: Any]])
+        #expect(moves.count == 2, "both moves, from the ref object: \(moves)")
+        #expect(try a.json("push")["records"] as? Int == 2, "the next push appends the lost moves")
+        #expect(try a.keys("journal/").count == 2)
+    }
+
+    /// A lake with a remote it does not fetch from still restores archived snapshots from
+    /// their archives; a plain pull makes a metadata-only clone whole.
+    @Test func onDemandFetchIsOnlyForMetadataOnlyLakes() throws {
+        let server = try S3TestServer.radosgw()
+        let a = try Side(server)
+        a.w.makeRun("r1", rows: 30)
+        #expect(try a.lake("commit", "r1", "--dataset", "p").status == 0)
+        #expect(try a.lake("push").status == 0)
+        a.w.makeRun("r2", rows: 40, seed: 2)
+        #expect(try a.lake("commit", "r2", "--dataset", "p").status == 0)
+        #expect(try a.lake("archive", "p@2").status == 0)
+        #expect(try a.lake("gc", "--grace", "0s").status == 0)
+        let cat = try a.lake("cat", "p@2:scores.csv", "--restore")
+        #expect(cat.status == 0 && cat.stdout == a.w.dir.read("r2/scores.csv"), "\(cat.stderr)")
+
+        let b = try Side(server, url: a.url, initialize: false)
+        #expect(try b.lake("clone", a.url, ".", "--metadata-only", "--endpoint", server.endpoint).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: b.w.dir.at(".lake/objects")).isEmpty)
+        let pulled = try b.json("pull")
+        #expect(pulled["objects"] as? Int == 3, "the three files of p@1: \(pulled)")
+        let fsck = try b.lake("fsck")
+        #expect(fsck.status == 0 && !(fsck.stdout + fsck.stderr).contains("only on the remote"), "\(fsck.stdout)")
+    }
+
     /// moto, a second S3 implementation: the plain round trip works there too.
     @Test func pushAndCloneOnMoto() throws {
         let server = try S3TestServer.moto()
@@ -283,6 +333,12 @@ import Testing
         #expect(try a.lake("remote", "rm", "origin").status == 4)
         let noRemote = try a.lake("push")
         #expect(noRemote.status == 2 && noRemote.stderr.contains("lake remote add"), "\(noRemote.stderr)")
+
+        let missing = try Side(server, url: "s3://no-such-bucket-\(UUID().uuidString.prefix(8).lowercased())/x")
+        missing.w.makeRun("r", rows: 1)
+        #expect(try missing.lake("commit", "r", "--dataset", "d").status == 0)
+        let noBucket = try missing.lake("push")
+        #expect(noBucket.status == 4 && noBucket.stderr.contains("there is no bucket"), "\(noBucket.stderr)")
 
         let empty = try Side(server, initialize: false)
         let clone = try empty.lake("clone", "s3://\(server.makeBucket())/nothing", ".", "--endpoint", server.endpoint)
