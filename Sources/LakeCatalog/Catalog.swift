@@ -245,6 +245,21 @@ public final class Catalog: @unchecked Sendable {
                                         message: message, sourcePath: sourcePath, origin: origin) }
     }
 
+    /// The record of a commit whose content the dataset's latest version holds already, read
+    /// without a write transaction; nil when the commit makes a new version. An unchanged tree
+    /// then costs its scan and nothing else: no sync, no catalog write (the version that holds
+    /// it was made durable when it was recorded).
+    public func unchangedCommit(dataset: DatasetName, manifest: Manifest) throws -> CommitRecord? {
+        try read { db in
+            guard let latest = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT v.version, v.snapshot_id, d.kind FROM versions v JOIN datasets d ON d.id = v.dataset_id
+                WHERE d.name = ? ORDER BY v.version DESC LIMIT 1
+                """), arguments: [dataset.rawValue]), latest["snapshot_id"] == manifest.id.description else { return nil }
+            return CommitRecord(dataset: dataset.rawValue, kind: latest["kind"], version: latest["version"], snapshot: manifest.id.description,
+                                created: false, files: manifest.entries.count, bytes: Int64(manifest.totalBytes))
+        }
+    }
+
     func recordCommit(_ db: Database, dataset: DatasetName, kind: Kind?, manifest: Manifest, tables: [String: TableProfile],
                       metrics: [Metrics.Value], message: String?, sourcePath: String, origin: VersionOrigin) throws -> CommitRecord {
         let id = manifest.id

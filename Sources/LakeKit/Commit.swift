@@ -41,6 +41,14 @@ extension Lake {
             let skipping = FileIdentity(path: directory).map { Set([$0]) } ?? []
             let ingest = try Snapshotter(store: store).snapshot(path: root, statCache: statCache, skipping: skipping, batch: batch,
                                                                  progress: progress)
+            // Unchanged, and nothing had to be written again (a torn object is rewritten, and
+            // then synced as usual): nothing to record.
+            if ref == nil, origin == .commit, batch.claimedCount == 0,
+               let record = try catalog.unchangedCommit(dataset: dataset, manifest: ingest.manifest) {
+                if ingest.cacheChanged { statCache.save(ingest.cache) }
+                return CommitResult(record: record, promoted: nil, filesRead: ingest.filesRead, filesFromCache: ingest.filesFromCache,
+                                    bytesRead: ingest.bytesRead, objectsWritten: ingest.objectsWritten)
+            }
             let grown = try checkLedgerGrowth(dataset, kind: kind, ingest.manifest, tables: ingest.tables)
             let superseded = try storeLedgerAppends(grown, batch: batch)
             // An unchanged tree's manifest is stored already: do not encode it again.
