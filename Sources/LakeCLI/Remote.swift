@@ -132,6 +132,11 @@ struct Pull: ParsableCommand {
             try remotes.write(config)
         }
         let report = try PullOutput.pull(lake, remote: remotes.open(config), selection: selection, metadataOnly: metadataOnly, global: global)
+        if !metadataOnly, case .all = selection, config.fetchOnDemand == true {
+            // Everything is here now: reads need the remote no more.
+            config.fetchOnDemand = nil
+            try remotes.write(config)
+        }
         try PullOutput.render(report, verb: "pulled from", global: global)
     }
 }
@@ -187,7 +192,7 @@ enum PullOutput {
     static func render(_ report: PullReport, verb: String, global: GlobalOptions) throws {
         if global.json { return try Output.json(report) }
         if global.quiet { return }
-        if report.records == 0 && report.objects == 0 { return Output.line("up to date with \(report.remote)") }
+        if report.records == 0 && report.objects == 0 && report.archives == 0 { return Output.line("up to date with \(report.remote)") }
         var line = "\(verb) \(report.url): \(Output.count(report.records, "record")), \(Output.count(report.snapshots, "snapshot")), \(Output.count(report.objects, "object")) (\(Output.bytes(report.bytes)))"
         if report.archives > 0 { line += ", \(Output.count(report.archives, "archive"))" }
         if !report.refs.isEmpty { line += "; moved \(report.refs.joined(separator: ", "))" }

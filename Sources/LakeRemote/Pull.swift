@@ -18,6 +18,13 @@ public struct PullReport: Codable, Sendable {
     public var refs: [String] = []
 }
 
+extension RunRecord {
+    /// The objects a run names: its logs and its code files.
+    var objects: [ObjectID] {
+        ([stdoutObject, stderrObject].compactMap { $0 } + (code ?? [:]).values).compactMap { try? ObjectID(parsing: $0) }
+    }
+}
+
 extension Remote {
     /// Brings what this lake lacks, in the lake's own write order: objects (each verified
     /// against its name as it arrives) and archives, one sync, then one catalog transaction
@@ -81,7 +88,7 @@ extension Remote {
                         }
                     }
                     if case .run(let r) = record {
-                        for text in [r.stdoutObject, r.stderrObject].compactMap({ $0 }) { wanted[try ObjectID(parsing: text)] = r.id }
+                        for id in r.objects { wanted[id] = r.id }
                     }
                 }
                 var missing = [ObjectID]()
@@ -147,12 +154,13 @@ public final class RemoteSource: ObjectSource, @unchecked Sendable {
         (self.remotes, self.config) = (remotes, config)
     }
 
-    /// The source for `lake`: its default remote (`origin`, or its only one) when reads fetch
-    /// from it (a `--metadata-only` clone or pull); nil otherwise.
+    /// The source for `lake`: the remote reads fetch from (one a `--metadata-only` clone or
+    /// pull marked; the default one first); nil when there is none.
     public static func forLake(_ lake: Lake) -> RemoteSource? {
         let remotes = Remotes(lake)
-        guard let config = try? remotes.resolve(nil), config.fetchOnDemand == true else { return nil }
-        return RemoteSource(remotes: remotes, config: config)
+        let marked = ((try? remotes.all()) ?? []).filter { $0.fetchOnDemand == true }
+        let preferred = (try? remotes.resolve(nil)).flatMap { d in marked.first { $0.name == d.name } }
+        return (preferred ?? marked.first).map { RemoteSource(remotes: remotes, config: $0) }
     }
 
     /// Fetches those of `ids` the remote has; the others stay missing, for the caller to

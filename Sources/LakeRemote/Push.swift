@@ -65,8 +65,7 @@ extension Remote {
                 }
             }
             if case .run(let r) = record {
-                for text in [r.stdoutObject, r.stderrObject].compactMap({ $0 }) {
-                    let id = try ObjectID(parsing: text)
+                for id in r.objects {
                     if let size = try lake.store.size(of: id) { objects[id] = size }
                 }
             }

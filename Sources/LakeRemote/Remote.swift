@@ -299,6 +299,7 @@ public final class Remote: @unchecked Sendable {
     func addToArchiveIndex(_ records: [ArchiveRecord]) throws {
         let key = self.key("archives/index.jsonl")
         let lines = try records.map { String(decoding: try Journal.encoder().encode($0), as: UTF8.self) }
+        var unanswered = 0
         for _ in 0 ..< 50 {
             let current = try client.get(key)
             var text = current.map { String(decoding: $0.body, as: UTF8.self) } ?? ""
@@ -312,8 +313,10 @@ public final class Remote: @unchecked Sendable {
                 return
             } catch S3Error.preconditionFailed {
                 continue
-            } catch S3Error.uncertain {
-                continue
+            } catch let e as S3Error {
+                guard case .uncertain = e else { throw e }
+                unanswered += 1
+                if unanswered == 3 { throw e }
             }
         }
         throw S3Error.uncertain(key: key, cause: "other lakes kept rewriting it")

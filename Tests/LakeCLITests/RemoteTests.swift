@@ -289,8 +289,10 @@ import Testing
         let b = try Side(server, url: a.url, initialize: false)
         #expect(try b.lake("clone", a.url, ".", "--metadata-only", "--endpoint", server.endpoint).status == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: b.w.dir.at(".lake/objects")).isEmpty)
+        #expect(b.w.dir.read(".lake/remotes/origin/remote.json")?.contains("fetchOnDemand") == true)
         let pulled = try b.json("pull")
         #expect(pulled["objects"] as? Int == 3, "the three files of p@1: \(pulled)")
+        #expect(b.w.dir.read(".lake/remotes/origin/remote.json")?.contains("fetchOnDemand") == false, "whole now: reads need the remote no more")
         let fsck = try b.lake("fsck")
         #expect(fsck.status == 0 && !(fsck.stdout + fsck.stderr).contains("only on the remote"), "\(fsck.stdout)")
     }
