@@ -207,9 +207,16 @@ extension Remote {
         try Parallel.forEach(jobs) { job in
             switch job {
             case .pack(let ids):
-                let bytes = try ids.map { (id: $0, bytes: try rebuilt[$0] ?? store.bytes(of: $0)) }
-                try self.uploadPack(bytes)
-                progress?(done.add(UInt64(bytes.reduce(0) { $0 + $1.bytes.count })), total)
+                // Each object read (and verified) straight into the pack's buffer.
+                var pack = PackFormat.Builder(capacity: Self.packTarget + (1 << 20))
+                for id in ids {
+                    try pack.append(id) { sink in
+                        if let bytes = rebuilt[id] { try bytes.withUnsafeBytes(sink) } else { try store.read(id, sink) }
+                    }
+                }
+                let size = UInt64(pack.byteCount)
+                try self.uploadPack(&pack)
+                progress?(done.add(size), total)
             case .loose(let id, let size):
                 try self.uploadLoose(id, size: size, from: store)
                 progress?(done.add(size), total)

@@ -197,8 +197,8 @@ public final class Remote: @unchecked Sendable {
     }
 
     /// Uploads small objects as one pack.
-    func uploadPack(_ objects: [(id: ObjectID, bytes: [UInt8])]) throws {
-        let (name, bytes) = PackFormat.build(objects)
+    func uploadPack(_ pack: inout PackFormat.Builder) throws {
+        let (name, bytes) = pack.finish()
         try client.put(key("packs/\(name).pack"), .bytes(bytes), sha256: SHA256Hasher.hash(bytes).hex)
     }
 

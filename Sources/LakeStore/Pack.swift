@@ -18,18 +18,29 @@ public enum PackFormat {
         public var length: UInt64
     }
 
-    /// A whole pack built in memory (a remote's pack is uploaded in one request): its name
-    /// (the hash of index and trailer, as for packs on disk) and bytes.
-    public static func build(_ objects: [(id: ObjectID, bytes: [UInt8])]) -> (name: String, bytes: [UInt8]) {
-        var data = [UInt8]()
-        data.reserveCapacity(objects.reduce(0) { $0 + $1.bytes.count })
-        var entries = [Entry]()
-        for o in objects {
-            entries.append(Entry(id: o.id, offset: UInt64(data.count), length: UInt64(o.bytes.count)))
-            data.append(contentsOf: o.bytes)
+    /// A whole pack built in memory (a remote's pack goes up in one request): objects are
+    /// appended as they are read, then `finish()` adds the index and names the pack (the hash
+    /// of index and trailer, as for packs on disk).
+    public struct Builder {
+        private var data: [UInt8] = []
+        private var entries: [Entry] = []
+
+        public init(capacity: Int) { data.reserveCapacity(capacity) }
+
+        /// Appends one object, whose bytes `produce` hands to the sink it gets, in chunks.
+        public mutating func append(_ id: ObjectID, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) rethrows {
+            let start = data.count
+            try produce { data.append(contentsOf: $0) }
+            entries.append(Entry(id: id, offset: UInt64(start), length: UInt64(data.count - start)))
         }
-        let index = encodeIndex(entries, indexOffset: UInt64(data.count))
-        return (SHA256Hasher.hash(index).hex, data + index)
+
+        public var byteCount: Int { data.count }
+
+        public mutating func finish() -> (name: String, bytes: [UInt8]) {
+            let index = PackFormat.encodeIndex(entries, indexOffset: UInt64(data.count))
+            data.append(contentsOf: index)
+            return (SHA256Hasher.hash(index).hex, data)
+        }
     }
 
     static func encodeIndex(_ entries: [Entry], indexOffset: UInt64) -> [UInt8] {
