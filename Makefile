@@ -1,4 +1,4 @@
-.PHONY: bench bench-quick
+.PHONY: bench bench-quick bench-remote
 
 # The benchmark suite (bench/suite.sh), on a release build; writes bench/RESULTS.md.
 bench:
@@ -8,3 +8,9 @@ bench:
 bench-quick:
 	swift build -c release
 	QUICK=1 bash bench/suite.sh
+
+# Push and clone against a throwaway Ceph RGW on 127.0.0.1 (bench/remote.sh), against
+# `aws s3 sync`; writes bench/RESULTS-remote.md.
+bench-remote:
+	swift build -c release
+	bash bench/remote.sh

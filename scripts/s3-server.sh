@@ -264,7 +264,9 @@ osd objectstore = memstore
 memstore device bytes = ${S3_SERVER_MEMSTORE_BYTES:-2147483648}
 
 [client.rgw.lake]
-# rgw frontends (beast endpoint=127.0.0.1:PORT) is given on the command line.
+# rgw frontends (beast endpoint=127.0.0.1:PORT tcp_nodelay=1) is given on the command line.
+# Without tcp_nodelay a response whose body follows its headers in a second write (a bucket
+# listing) waits about 40 ms for the client's delayed ACK.
 # Path-style requests to 127.0.0.1 work either way; this adds virtual-host style at
 # http://BUCKET.localhost:PORT/KEY (as moto does).
 rgw dns name = localhost
@@ -295,7 +297,7 @@ EOF
   wait_until "the OSD to be up" osd_up "$conf"
 
   launch_http radosgw "$logs_dir/rgw.out" \
-    radosgw -c "$conf" -n client.rgw.lake -f --rgw-frontends "beast endpoint=127.0.0.1:@PORT@"
+    radosgw -c "$conf" -n client.rgw.lake -f --rgw-frontends "beast endpoint=127.0.0.1:@PORT@ tcp_nodelay=1"
   local rgw_port=$http_port
 
   local access secret

@@ -363,7 +363,10 @@ private final class Transfer {
             // A new status line (after `100 Continue`, or a redirect): its headers start over.
             t.headers = [:]
         } else if let colon = line.firstIndex(of: ":") {
-            t.headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            let name = line[..<colon].lowercased(), value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            t.headers[name] = value
+            // A body kept in memory (a whole pack) is received into one allocation.
+            if name == "content-length", t.sink == nil, let n = Int(value), n < 1 << 30 { t.received.reserveCapacity(n) }
         }
         return n
     }
