@@ -88,6 +88,12 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: b.w.dir.at(".lake/packs")).count > packsBefore)
         #expect(try b.lake("cat", "step1/words:words.csv").stdout.hasPrefix("word\nw0\n"))
 
+        // A run on B reads an input B has never fetched: exec brings it on demand.
+        let run = try b.lake("exec", "--in", "words=step1/words", "--out", "n=step2/count", "--", "sh", "-c",
+                             "wc -l < \"$LAKE_IN_words/words.csv\" > \"$LAKE_OUT_n/n.txt\"")
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try b.lake("cat", "step2/count:n.txt").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "301")
+
         b.w.makeRun("passX_2", rows: 10, seed: 2)
         #expect(try b.lake("commit", "passX_2", "--dataset", "runs/passX").status == 0)
         let promoted = try b.lake("promote", "field/_current/MERGED", "runs/passX@2", "--remote", "origin", actor: "bob")
@@ -106,6 +112,29 @@ import Testing
         #expect(moves.map { $0["actor"] as? String } .contains("bob"), "\(moves)")
         #expect(try a.lake("cat", "runs/passX@2:scores.csv").stdout.hasPrefix("word_id,"))
         #expect(try a.lake("fsck").status == 0)
+    }
+
+    /// Naming a dataset pushes it with the datasets its runs read, and nothing else; a pull
+    /// of a name brings only that.
+    @Test func pushAndPullCarryWhatTheyAreNamed() throws {
+        let server = try S3TestServer.radosgw()
+        let a = try Side(server)
+        a.w.makeRun("r", rows: 5)
+        #expect(try a.lake("commit", "r", "--dataset", "raw").status == 0)
+        a.w.makeRun("u", rows: 6, seed: 2)
+        #expect(try a.lake("commit", "u", "--dataset", "unrelated").status == 0)
+        #expect(try a.lake("exec", "--in", "src=raw", "--out", "o=derived", "--", "sh", "-c", "cp \"$LAKE_IN_src/scores.csv\" \"$LAKE_OUT_o/\"").status == 0)
+        #expect(try a.lake("promote", "cur", "unrelated").status == 0)
+        let pushed = try a.json("push", "origin", "derived")
+        #expect(pushed["records"] as? Int == 2, "raw@1 and the run that made derived@1: \(pushed)")
+        #expect((pushed["refs"] as? [String]) == [])
+        let b = try Side(server, url: a.url, initialize: false)
+        #expect(try b.lake("clone", a.url, ".", "--endpoint", server.endpoint).status == 0)
+        let datasets = try #require(LakeCLI.json(try b.lake("--json", "ls")) as? [[String: Any]]).compactMap { $0["name"] as? String }
+        #expect(datasets.sorted() == ["derived", "raw"], "\(datasets)")
+        #expect(try a.json("push", "--all")["records"] as? Int == 2, "then the rest: unrelated@1 and the ref move")
+        #expect(try b.json("pull", "cur")["records"] as? Int == 2, "the ref brings its dataset")
+        #expect(try b.lake("cat", "cur:scores.csv").stdout == a.w.dir.read("u/scores.csv"))
     }
 
     /// Two lakes promote one remote ref at the same moment: exactly one wins on the remote,
