@@ -65,17 +65,22 @@ struct RemoteCommand: ParsableCommand {
     }
 }
 
-/// `REMOTE` then `REF|DATASET...`: the first word is a remote when one has that name.
-private func remoteAndNames(_ words: [String], all: Bool, remotes: Remotes) throws -> (RemoteConfig, Selection) {
-    var names = words
-    let config: RemoteConfig
-    if let first = names.first, (try? remotes.config(named: first)) != nil {
-        config = try remotes.config(named: names.removeFirst())
-    } else {
-        config = try remotes.resolve(nil)
+/// `[REMOTE] [REF|DATASET...]`: the first word is a remote when one has that name.
+struct TransferArguments: ParsableArguments {
+    @Argument(help: ArgumentHelp("The remote (default: origin, or the only one), then refs and datasets.", valueName: "REMOTE|REF|DATASET"))
+    var words: [String] = []
+
+    func resolve(_ remotes: Remotes, all: Bool = false) throws -> (RemoteConfig, Selection) {
+        var names = words
+        let config: RemoteConfig
+        if let first = names.first, (try? remotes.config(named: first)) != nil {
+            config = try remotes.config(named: names.removeFirst())
+        } else {
+            config = try remotes.resolve(nil)
+        }
+        if all && !names.isEmpty { throw ValidationError("--all and names exclude each other") }
+        return (config, names.isEmpty ? .all : .names(names))
     }
-    if all && !names.isEmpty { throw ValidationError("--all and names exclude each other") }
-    return (config, names.isEmpty ? .all : .names(names))
 }
 
 struct Push: ParsableCommand {
@@ -84,8 +89,7 @@ struct Push: ParsableCommand {
         abstract: "Send what a remote lacks: objects, catalog records, archives and refs.",
         discussion: "Without names, everything. A ref that moved on the remote since this lake last saw it stops the push (exit 5): pull first. An interrupted push can be run again; what arrived is not sent again.")
 
-    @Argument(help: ArgumentHelp("The remote (default: origin, or the only one), then refs and datasets.", valueName: "REMOTE|REF|DATASET"))
-    var words: [String] = []
+    @OptionGroup var transfer: TransferArguments
 
     @Flag(help: "Everything (the default without names).")
     var all = false
@@ -95,17 +99,15 @@ struct Push: ParsableCommand {
     func run() throws {
         let lake = try global.openLake()
         let remotes = Remotes(lake)
-        let (config, selection) = try remoteAndNames(words, all: all, remotes: remotes)
+        let (config, selection) = try transfer.resolve(remotes, all: all)
         let progress = ProgressLine.forTerminal(global, label: "pushing bytes")
         let report = try remotes.open(config).push(lake, selection: selection) { progress?.update(Int($0), Int($1)) }
         progress?.finish()
         if global.json { return try Output.json(report) }
         if global.quiet { return }
         if report.records == 0 && report.objects == 0 && report.refs.isEmpty { return Output.line("\(config.name) is up to date") }
-        var line = "pushed to \(config.name) (\(report.url)): \(Output.count(report.records, "record")), \(Output.count(report.objects, "object")) (\(Output.bytes(report.bytes)))"
-        if report.archives > 0 { line += ", \(Output.count(report.archives, "archive"))" }
-        if !report.refs.isEmpty { line += "; moved \(report.refs.joined(separator: ", "))" }
-        Output.line(line)
+        PullOutput.line("pushed to \(config.name) (\(report.url)):", [Output.count(report.records, "record")], objects: report.objects,
+                        bytes: report.bytes, archives: report.archives, refs: report.refs)
     }
 }
 
@@ -115,8 +117,7 @@ struct Pull: ParsableCommand {
         abstract: "Bring what this lake lacks from a remote, each object verified as it arrives.",
         discussion: "Without names, everything. Records that contradict this lake (another snapshot under the same version number, a ref moved apart) merge nothing: exit 5.")
 
-    @Argument(help: ArgumentHelp("The remote (default: origin, or the only one), then refs and datasets.", valueName: "REMOTE|REF|DATASET"))
-    var words: [String] = []
+    @OptionGroup var transfer: TransferArguments
 
     @Flag(help: "Bring the catalog and manifests, not the files' contents: reads fetch those when needed.")
     var metadataOnly = false
@@ -126,7 +127,7 @@ struct Pull: ParsableCommand {
     func run() throws {
         let lake = try global.openLake()
         let remotes = Remotes(lake)
-        var (config, selection) = try remoteAndNames(words, all: false, remotes: remotes)
+        var (config, selection) = try transfer.resolve(remotes)
         if metadataOnly, config.fetchOnDemand != true {
             config.fetchOnDemand = true
             try remotes.write(config)
@@ -193,9 +194,15 @@ enum PullOutput {
         if global.json { return try Output.json(report) }
         if global.quiet { return }
         if report.records == 0 && report.objects == 0 && report.archives == 0 { return Output.line("up to date with \(report.remote)") }
-        var line = "\(verb) \(report.url): \(Output.count(report.records, "record")), \(Output.count(report.snapshots, "snapshot")), \(Output.count(report.objects, "object")) (\(Output.bytes(report.bytes)))"
-        if report.archives > 0 { line += ", \(Output.count(report.archives, "archive"))" }
-        if !report.refs.isEmpty { line += "; moved \(report.refs.joined(separator: ", "))" }
+        line("\(verb) \(report.url):", [Output.count(report.records, "record"), Output.count(report.snapshots, "snapshot")],
+             objects: report.objects, bytes: report.bytes, archives: report.archives, refs: report.refs)
+    }
+
+    /// `VERB URL: N records, N objects (SIZE), N archives; moved REFS` (push and pull alike).
+    static func line(_ head: String, _ counts: [String], objects: Int, bytes: UInt64, archives: Int, refs: [String]) {
+        var line = head + " " + (counts + ["\(Output.count(objects, "object")) (\(Output.bytes(bytes)))"]).joined(separator: ", ")
+        if archives > 0 { line += ", \(Output.count(archives, "archive"))" }
+        if !refs.isEmpty { line += "; moved \(refs.joined(separator: ", "))" }
         Output.line(line)
     }
 }
