@@ -19,6 +19,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
 root=$(cd "$here/.." && pwd)
 for arg in "$@"; do
   case $arg in
@@ -135,24 +136,12 @@ measure_sum() {
 }
 last() { local -n arr=$2; [ -n "${arr[$1]:-}" ] && awk '{print $NF}' <<< "${arr[$1]}"; }
 
-retire() {
-  local p
-  for p; do
-    [ -e "$p" ] || continue
-    if [ "$(find "$p" -type f | head -n 1000 | wc -l)" -lt 1000 ]; then
-      find "$p" -type d ! -perm -u+w -exec chmod u+w {} +; rm -rf "$p"
-    else
-      mv "$p" "$attic/$(tr / _ <<< "${p#"$scratch"/}")"
-    fi
-  done
-}
 
 # stats_of ARRAY KEY -> "median min max"
 stats_of() {
   local -n arr=$1
   [ -n "${arr[$2]:-}" ] || return 0
-  tr ' ' '\n' <<< "${arr[$2]}" | grep . | sort -n |
-    awk '{a[NR]=$1} END {printf "%d %d %d", (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2, a[1], a[NR]}'
+  median_min_max <<< "${arr[$2]}"
 }
 median() { local s; s=$(stats_of T "$1"); echo "${s%% *}"; }
 cell() {

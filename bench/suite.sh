@@ -16,6 +16,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
 for arg in "$@"; do
   case $arg in
     --quick) QUICK=1 ;;
@@ -113,26 +114,10 @@ measure() {
   M[$key]+="$(tail -n 1 "$scratch/mem") "
 }
 
-# Files a test wrote are moved aside and deleted at the end: creating files soon after deleting
-# tens of thousands costs ~0.45 ms each here. A few files (large ones) go at once, for disk space.
-retire() {
-  local p
-  for p; do
-    [ -e "$p" ] || continue
-    if [ "$(find "$p" -type f | head -n 1000 | wc -l)" -lt 1000 ]; then
-      # Directories only: --link checkouts share read-only inodes with the store.
-      find "$p" -type d ! -perm -u+w -exec chmod u+w {} +; rm -rf "$p"
-    else
-      mv "$p" "$attic/$(tr / _ <<< "${p#"$scratch"/}")"
-    fi
-  done
-}
-
 # stats KEY -> "median min max" in ms, nothing when there were no successful runs.
 stats() {
   [ -n "${T[$1]:-}" ] || return 0
-  tr ' ' '\n' <<< "${T[$1]}" | grep . | sort -n |
-    awk '{a[NR]=$1} END {printf "%d %d %d", (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2, a[1], a[NR]}'
+  median_min_max <<< "${T[$1]}"
 }
 median() { local s; s=$(stats "$1"); echo "${s%% *}"; }
 peak_mb() {
