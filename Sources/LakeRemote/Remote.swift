@@ -188,12 +188,7 @@ public final class Remote: @unchecked Sendable {
             try Self.writeAtomically(Data(body), to: cached)
             index = body
         }
-        let bytes = index!
-        guard bytes.count >= PackFormat.trailerSize else { throw RemoteError.damagedRemote(key: packKey, problem: "its index is cut short") }
-        let trailer = Array(bytes.suffix(PackFormat.trailerSize))
-        let offset = (0 ..< 8).reduce(UInt64(0)) { $0 | UInt64(trailer[$1]) << (8 * UInt64($1)) }
-        _ = try PackFormat.parseTrailer(trailer, fileSize: offset + UInt64(bytes.count), path: packKey)
-        return try PackFormat.parseEntries(Array(bytes.dropLast(PackFormat.trailerSize)), indexOffset: offset, path: packKey)
+        return try PackFormat.parseTail(index!, path: packKey)
     }
 
     /// Uploads small objects as one pack.
@@ -229,34 +224,39 @@ public final class Remote: @unchecked Sendable {
                 throw RemoteError.objectMissing(remote: name, id: id.description)
             }
         }
-        enum Job { case range(String, [(id: ObjectID, offset: UInt64, length: UInt64)]); case whole(String, [(id: ObjectID, offset: UInt64, length: UInt64)]); case loose(ObjectID, UInt64) }
+        typealias Slice = (id: ObjectID, offset: UInt64, length: UInt64)
+        /// `whole`: one GET of the pack for all of `wanted`; else a ranged GET each.
+        enum Job { case packed(String, [Slice], whole: Bool); case loose(ObjectID, UInt64) }
         var jobs = [Job]()
         for (pack, wanted) in byPack {
             let bytes = wanted.reduce(UInt64(0)) { $0 + $1.length }
             if wanted.count > 8 && bytes * 2 > inventory.packSizes[pack, default: 0] {
-                jobs.append(.whole(pack, wanted))
+                jobs.append(.packed(pack, wanted, whole: true))
             } else {
-                jobs += wanted.map { .range(pack, [$0]) }
+                jobs += wanted.map { .packed(pack, [$0], whole: false) }
             }
         }
         jobs += loose.map { .loose($0.id, $0.size) }
         try Parallel.forEach(jobs) { job in
             switch job {
-            case .whole(let pack, let wanted):
+            case .packed(let pack, let wanted, let whole):
                 let packKey = self.key("packs/\(pack).pack")
-                guard let body = try self.client.get(packKey)?.body else { throw S3Error.notFound(key: packKey) }
+                let body = whole ? try self.client.get(packKey)?.body : nil
+                if whole, body == nil { throw S3Error.notFound(key: packKey) }
                 for w in wanted {
-                    guard w.offset + w.length <= UInt64(body.count) else { throw RemoteError.damagedRemote(key: packKey, problem: "it is shorter than its index says") }
-                    try self.store(Array(body[Int(w.offset) ..< Int(w.offset + w.length)]), as: w.id, from: packKey, into: batch)
-                    progress(w.length)
-                }
-            case .range(let pack, let wanted):
-                let packKey = self.key("packs/\(pack).pack")
-                for w in wanted {
-                    let range = w.length == 0 ? nil : "bytes=\(w.offset)-\(w.offset + w.length - 1)"
-                    let body = w.length == 0 ? [] : try self.client.get(packKey, range: range)?.body
-                    guard let body else { throw S3Error.notFound(key: packKey) }
-                    try self.store(body, as: w.id, from: packKey, into: batch)
+                    let bytes: [UInt8]
+                    if let body {
+                        guard w.offset + w.length <= UInt64(body.count) else { throw RemoteError.damagedRemote(key: packKey, problem: "it is shorter than its index says") }
+                        bytes = Array(body[Int(w.offset) ..< Int(w.offset + w.length)])
+                    } else if w.length == 0 {
+                        bytes = []
+                    } else {
+                        guard let range = try self.client.get(packKey, range: "bytes=\(w.offset)-\(w.offset + w.length - 1)")?.body else {
+                            throw S3Error.notFound(key: packKey)
+                        }
+                        bytes = range
+                    }
+                    try self.store(bytes, as: w.id, from: packKey, into: batch)
                     progress(w.length)
                 }
             case .loose(let id, let size):

@@ -182,9 +182,8 @@ public final class S3Client: @unchecked Sendable {
             let xml = "<CompleteMultipartUpload>" + parts.joined() + "</CompleteMultipartUpload>"
             let done = try withRetries(key) { try send("POST", key: key, query: ["uploadId": uploadID], body: .bytes(Array(xml.utf8))) }
             // A 200 can still carry an error (S3 reports late failures in the body).
-            if XML.value("Code", in: String(decoding: done.body, as: UTF8.self)) != nil {
-                throw S3Error.server(status: done.status, code: XML.value("Code", in: String(decoding: done.body, as: UTF8.self)) ?? "",
-                                     message: "CompleteMultipartUpload failed", key: key)
+            if let code = XML.value("Code", in: String(decoding: done.body, as: UTF8.self)) {
+                throw S3Error.server(status: done.status, code: code, message: "CompleteMultipartUpload failed", key: key)
             }
         } catch {
             _ = try? send("DELETE", key: key, query: ["uploadId": uploadID])

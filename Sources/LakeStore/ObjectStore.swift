@@ -161,12 +161,7 @@ public final class ObjectStore: @unchecked Sendable {
             lock.lock(); defer { lock.unlock() }
             return try loadedIndex()[id]?.length == size
         }
-        switch try location(of: id) {
-        case .none: return false
-        case .packed(_, _, let length): return length == size
-        case .loose(let path): return FileIO.lstat(path).map { UInt64($0.st_size) == size } ?? false
-        case .segments(_, let parts): return parts.reduce(0) { $0 + $1.size } == size
-        }
+        return try self.size(of: id) == size
     }
 
     /// Every object in packs, with its location; for fsck and gc.

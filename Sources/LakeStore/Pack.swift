@@ -87,6 +87,15 @@ public enum PackFormat {
         return (indexOffset, Int(count))
     }
 
+    /// The entries of a pack given its tail: the bytes from `index_offset` to the end (index
+    /// and trailer), as a remote's pack index is fetched and cached.
+    public static func parseTail(_ tail: [UInt8], path: String) throws -> [Entry] {
+        guard tail.count >= trailerSize else { throw StoreError.corruptPack(path: path, problem: "shorter than its trailer") }
+        let trailer = Array(tail.suffix(trailerSize))
+        let (indexOffset, _) = try parseTrailer(trailer, fileSize: readLE(trailer, at: 0) + UInt64(tail.count), path: path)
+        return try parseEntries(Array(tail.dropLast(trailerSize)), indexOffset: indexOffset, path: path)
+    }
+
     /// The entries of a pack's index (`raw`: the bytes from `indexOffset`, trailer excluded).
     public static func parseEntries(_ raw: [UInt8], indexOffset: UInt64, path: String) throws -> [Entry] {
         var entries = [Entry]()
