@@ -40,8 +40,10 @@ let package = Package(
         .target(name: "LakeQuery", dependencies: [
             "LakeKit", .product(name: "CSV", package: "CSV.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
-        // Remotes speak S3 through the system's libcurl, which signs requests with SigV4 itself.
-        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Remotes speak S3 through the system's libcurl (libcurl4-openssl-dev), which signs
+        // requests with SigV4 itself. CCurl loads it when a command first needs a remote: linked,
+        // it would add 6 ms to the start of every command (Sources/CCurl/include/CCurl.h).
+        .target(name: "CCurl"),
         .target(name: "LakeRemote", dependencies: ["LakeKit", "CCurl"]),
         .target(name: "LakeCLI", dependencies: [
             "LakeKit", "LakeRemote", "LakeTransforms", "LakeQuery", .product(name: "CSV", package: "CSV.swift"), .product(name: "ArgumentParser", package: "swift-argument-parser"),

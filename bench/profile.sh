@@ -4,11 +4,11 @@
 # reading the same bytes once: OpenSSL SHA-256 of the file (what lake hashes with), plus
 # `gzip -dc`/`zstd -dc` piped to `wc -l` (compressed: the decompression a profile needs), each
 # run RUNS times (default 5), medians. Usage: bench/profile.sh [ROWS] [RUNS]
-# (build first: swift build -c release)
+# (build first: swift build -c release --static-swift-stdlib)
 set -euo pipefail
 rows=${1:-2000000}
 runs=${2:-5}
-lake=${LAKE_BIN:-$(cd "$(dirname "$0")/.." && swift build -c release --show-bin-path)/lake}
+lake=${LAKE_BIN:-$(cd "$(dirname "$0")/.." && swift build -c release --static-swift-stdlib --show-bin-path)/lake}
 scratch=$(mktemp -d /tmp/lake-bench.XXXX)
 trap 'chmod -R u+w "$scratch"; rm -rf "$scratch"' EXIT
 mkdir "$scratch/data"

@@ -43,14 +43,14 @@ tick=$(getconf CLK_TCK)
 log() { echo "[remote $(date +%H:%M:%S)] $*" >&2; }
 
 if [ -z "${LAKE_BIN:-}" ]; then
-  LAKE_BIN=$(cd "$root" && swift build -c release --show-bin-path)/lake
+  LAKE_BIN=$(cd "$root" && swift build -c release --static-swift-stdlib --show-bin-path)/lake
   if [ ! -x "$LAKE_BIN" ]; then
-    log "no release build: swift build -c release"
-    (cd "$root" && swift build -c release) >&2
+    log "no release build: swift build -c release --static-swift-stdlib"
+    (cd "$root" && swift build -c release --static-swift-stdlib) >&2
   fi
 fi
 lake=$LAKE_BIN
-[ -x "$lake" ] || { echo "no lake binary at $lake (build: swift build -c release)" >&2; exit 1; }
+[ -x "$lake" ] || { echo "no lake binary at $lake (build: swift build -c release --static-swift-stdlib)" >&2; exit 1; }
 command -v aws > /dev/null || { echo "aws (awscli) is not installed" >&2; exit 1; }
 
 scratch=$(mktemp -d /tmp/lake-remote.XXXX)

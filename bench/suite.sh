@@ -29,7 +29,7 @@ if [ "$QUICK" = 1 ]; then RUNS=${RUNS:-2}; else RUNS=${RUNS:-5}; fi
 PEER_RUNS=${PEER_RUNS:-$(( RUNS < 3 ? RUNS : 3 ))}
 OUT=${OUT:-$here/RESULTS.md}
 if [ -n "${TREE:-}" ]; then DATASETS=${DATASETS:-tree}; else DATASETS=${DATASETS:-large pipeline small}; fi
-LAKE_BIN=${LAKE_BIN:-$(cd "$here/.." && swift build -c release --show-bin-path)/lake}
+LAKE_BIN=${LAKE_BIN:-$(cd "$here/.." && swift build -c release --static-swift-stdlib --show-bin-path)/lake}
 # Read now: the report is written at the end, after whatever the work tree went through meanwhile.
 tree_at_start=$(git -C "$here/.." describe --always --dirty 2>/dev/null || echo unknown)
 lake=$LAKE_BIN
@@ -401,7 +401,7 @@ catalog_section() {
 # ---------------------------------------------------------------------------------------------
 
 main() {
-  [ -x "$lake" ] || { echo "no lake binary at $lake (build: swift build -c release)" >&2; exit 1; }
+  [ -x "$lake" ] || { echo "no lake binary at $lake (build: swift build -c release --static-swift-stdlib)" >&2; exit 1; }
   install_peers
   local ds tree
   for ds in $DATASETS; do

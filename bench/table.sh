@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Loads a generated JSON-lines file of ROWS rows (default 1,000,000) as a query table and
 # reports the time and peak memory, against reading the same file with cat and counting its
-# lines with wc -l (the floor). Usage: bench/table.sh [ROWS]   (build: swift build -c release)
+# lines with wc -l (the floor). Usage: bench/table.sh [ROWS]   (build: swift build -c release --static-swift-stdlib)
 set -euo pipefail
 rows=${1:-1000000}
-lake=${LAKE_BIN:-$(cd "$(dirname "$0")/.." && swift build -c release --show-bin-path)/lake}
+lake=${LAKE_BIN:-$(cd "$(dirname "$0")/.." && swift build -c release --static-swift-stdlib --show-bin-path)/lake}
 scratch=$(mktemp -d /tmp/lake-bench.XXXX)
 trap 'chmod -R u+w "$scratch"; rm -rf "$scratch"' EXIT
 mkdir "$scratch/data"

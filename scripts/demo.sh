@@ -7,8 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-swift build -c release --product lake
-export LAKE="$(swift build -c release --show-bin-path)/lake"
+swift build -c release --static-swift-stdlib --product lake
+export LAKE="$(swift build -c release --static-swift-stdlib --show-bin-path)/lake"
 # The workspace stays, for the newcomer to explore with the commands the example prints last.
 work=$(mktemp -d /tmp/lake-demo.XXXX)
 time bash examples/rff/example.sh "$work/rff"

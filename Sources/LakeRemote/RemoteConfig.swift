@@ -106,7 +106,7 @@ public struct Remotes: Sendable {
     public func open(_ config: RemoteConfig) throws -> Remote {
         let (bucket, prefix) = try RemoteConfig.parse(config.url)
         let region = config.resolvedRegion()
-        let client = S3Client(endpoint: config.endpoint ?? "https://s3.\(region).amazonaws.com", bucket: bucket, region: region,
+        let client = try S3Client(endpoint: config.endpoint ?? "https://s3.\(region).amazonaws.com", bucket: bucket, region: region,
                               credentials: try S3Credentials.load())
         return Remote(name: config.name, client: client, prefix: prefix, cache: directory(of: config.name))
     }

@@ -26,16 +26,21 @@ public final class S3Client: @unchecked Sendable {
     /// Retries after the first attempt of an idempotent request, waiting 0.1 s, 0.2 s, … 3.2 s.
     static let retries = 6
 
-    public init(endpoint: String, bucket: String, region: String, credentials: S3Credentials) {
+    /// Loads libcurl on first use: `$LAKE_LIBCURL`, else `libcurl.so.4`.
+    public init(endpoint: String, bucket: String, region: String, credentials: S3Credentials) throws {
+        let path = ProcessInfo.processInfo.environment["LAKE_LIBCURL"]
+        var reason = [CChar](repeating: 0, count: 512)
+        guard lake_curl_load(path, &reason, reason.count) == 0 else {
+            throw S3Error.noLibcurl(path: path ?? "libcurl.so.4", reason: String(cString: reason))
+        }
         self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
         self.bucket = bucket
         self.region = region
         self.credentials = credentials
-        curl_global_init(Int(CURL_GLOBAL_DEFAULT))
     }
 
     deinit {
-        for handle in idle { curl_easy_cleanup(handle) }
+        for handle in idle { lake_curl_easy_cleanup(handle) }
     }
 
     public enum Body {
@@ -252,8 +257,8 @@ public final class S3Client: @unchecked Sendable {
         if case .none = body { hasBody = false } else { hasBody = true }
         all["x-amz-content-sha256"] = payloadHash ?? (hasBody ? "UNSIGNED-PAYLOAD" : Self.emptyPayloadHash)
         if let token = credentials.sessionToken { all["x-amz-security-token"] = token }
-        for (name, value) in all { list = curl_slist_append(list, "\(name): \(value)") }
-        defer { curl_slist_free_all(list) }
+        for (name, value) in all { list = lake_curl_slist_append(list, "\(name): \(value)") }
+        defer { lake_curl_slist_free_all(list) }
 
         lake_curl_set_string(handle, CURLOPT_URL, url)
         lake_curl_set_pointer(handle, CURLOPT_HTTPHEADER, list)
@@ -286,10 +291,10 @@ public final class S3Client: @unchecked Sendable {
                 lake_curl_set_pointer(handle, CURLOPT_READDATA, context)
             }
         }
-        let code = curl_easy_perform(handle)
+        let code = lake_curl_easy_perform(handle)
         if let error = transfer.error { throw error }
         guard code == CURLE_OK else {
-            throw S3Error.transport(message: String(cString: curl_easy_strerror(code)), url: url)
+            throw S3Error.transport(message: String(cString: lake_curl_easy_strerror(code)), url: url)
         }
         let status = lake_curl_status(handle)
         let response = Response(status: status, headers: transfer.headers, body: transfer.received)
@@ -301,11 +306,11 @@ public final class S3Client: @unchecked Sendable {
         lock.lock()
         if let handle = idle.popLast() {
             lock.unlock()
-            curl_easy_reset(handle)
+            lake_curl_easy_reset(handle)
             return handle
         }
         lock.unlock()
-        return curl_easy_init()
+        return lake_curl_easy_init()
     }
 
     private func checkin(_ handle: UnsafeMutableRawPointer) {

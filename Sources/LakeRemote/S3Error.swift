@@ -16,6 +16,8 @@ public enum S3Error: LakeFailure {
     /// A conditional write got no clear answer: it may or may not have happened.
     case uncertain(key: String, cause: String)
     case noCredentials
+    /// libcurl could not be loaded (remotes need it; local commands do not).
+    case noLibcurl(path: String, reason: String)
 
     init(status: Int, body: [UInt8], key: String, bucket: String, endpoint: String) {
         let xml = String(decoding: body, as: UTF8.self)
@@ -43,7 +45,7 @@ public enum S3Error: LakeFailure {
         case .notFound, .noSuchBucket: return .notFound
         case .preconditionFailed: return .conflict
         case .noCredentials: return .usage
-        case .badCredentials, .server, .transport, .uncertain: return .failure
+        case .badCredentials, .server, .transport, .uncertain, .noLibcurl: return .failure
         }
     }
 
@@ -66,6 +68,8 @@ public enum S3Error: LakeFailure {
             return "a conditional write of '\(key)' got no clear answer (\(cause)); nothing is assumed written: retry"
         case .noCredentials:
             return "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or add them to ~/.aws/credentials (AWS_PROFILE picks a section)"
+        case .noLibcurl(let path, let reason):
+            return "remotes need libcurl 7.75 or later, and \(path) could not be loaded (\(reason)); install it ('apt-get install libcurl4'), or set LAKE_LIBCURL to its path"
         }
     }
 }

@@ -352,6 +352,11 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 5, "a 403 is not retried")
         let none = try a.w.lake(["push"], environment: ["AWS_ACCESS_KEY_ID": "", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"])
         #expect(none.status == 2 && none.stderr.contains("no S3 credentials"), "\(none.stderr)")
+        // libcurl is loaded when a remote is first needed; without it only remotes fail.
+        let noCurl = try a.w.lake(["push"], environment: server.environment.merging(["LAKE_LIBCURL": "/nonexistent/libcurl.so.4"]) { $1 })
+        #expect(noCurl.status == 1 && noCurl.stderr.contains("/nonexistent/libcurl.so.4") && noCurl.stderr.contains("apt-get install libcurl4"),
+                "\(noCurl.stderr)")
+        #expect(try a.w.lake(["log", "d"], environment: ["LAKE_LIBCURL": "/nonexistent/libcurl.so.4"]).status == 0)
 
         #expect(try a.lake("remote", "add", "origin", "s3://other/x").status == 5, "a name in use")
         let badURL = try a.lake("remote", "add", "x", "http://bucket/x")

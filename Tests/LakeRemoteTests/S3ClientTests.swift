@@ -6,24 +6,24 @@ import LakeTestSupport
 import Testing
 
 @Suite struct S3ClientTests {
-    func client(_ server: S3TestServer, bucket: String) -> S3Client {
-        S3Client(endpoint: server.endpoint, bucket: bucket, region: "us-east-1",
-                 credentials: S3Credentials(accessKey: server.accessKey, secretKey: server.secretKey))
+    func client(_ server: S3TestServer, bucket: String) throws -> S3Client {
+        try S3Client(endpoint: server.endpoint, bucket: bucket, region: "us-east-1",
+                     credentials: S3Credentials(accessKey: server.accessKey, secretKey: server.secretKey))
     }
 
     /// SigV4's canonical request takes one spelling only: every byte but the unreserved ones
     /// percent-encoded in upper-case hex, `/` kept in paths, the query sorted.
-    @Test func keysAndQueriesAreEncodedTheOneWaySigV4Accepts() {
+    @Test func keysAndQueriesAreEncodedTheOneWaySigV4Accepts() throws {
         #expect(S3Client.encode("c/sp ace+plus=eq~t%pct-é.txt", keepSlash: true) == "c/sp%20ace%2Bplus%3Deq~t%25pct-%C3%A9.txt")
         #expect(S3Client.encode("a/b", keepSlash: false) == "a%2Fb")
-        let c = S3Client(endpoint: "http://h:1/", bucket: "b", region: "r", credentials: S3Credentials(accessKey: "k", secretKey: "s"))
+        let c = try S3Client(endpoint: "http://h:1/", bucket: "b", region: "r", credentials: S3Credentials(accessKey: "k", secretKey: "s"))
         #expect(c.url(key: "x y", query: ["prefix": "c/", "list-type": "2", "uploads": ""]) == "http://h:1/b/x%20y?list-type=2&prefix=c%2F&uploads=")
     }
 
     /// Signing, payload hashes and conditional writes, against RGW, which checks all three.
     @Test func signedRequestsAndConditionalWritesOnRGW() throws {
         let server = try S3TestServer.radosgw()
-        let s3 = client(server, bucket: try server.makeBucket())
+        let s3 = try client(server, bucket: server.makeBucket())
         let key = "dir/sp ace+plus=eq~%é.txt"
         let body = Array("hello\n".utf8)
         try s3.put(key, .bytes(body), sha256: SHA256Hasher.hash(body).hex)
@@ -50,8 +50,8 @@ import Testing
         } catch S3Error.preconditionFailed {}
         #expect(try s3.get(key)?.body == [2])
 
-        let wrong = S3Client(endpoint: server.endpoint, bucket: s3.bucket, region: "us-east-1",
-                             credentials: S3Credentials(accessKey: server.accessKey, secretKey: "wrong"))
+        let wrong = try S3Client(endpoint: server.endpoint, bucket: s3.bucket, region: "us-east-1",
+                                 credentials: S3Credentials(accessKey: server.accessKey, secretKey: "wrong"))
         do {
             _ = try wrong.get(key)
             Issue.record("a wrong secret must be refused")
@@ -63,7 +63,7 @@ import Testing
     /// A multipart upload reads the file part by part and the server joins the parts.
     @Test func multipartUploadsJoinTheirParts() throws {
         let server = try S3TestServer.radosgw()
-        let s3 = client(server, bucket: try server.makeBucket())
+        let s3 = try client(server, bucket: server.makeBucket())
         let dir = TempDirectory("lake-s3")
         var random = SeededBytes(seed: 4)
         let data = random.next(11 << 20)

@@ -171,7 +171,7 @@ struct Measured {
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let lakeBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path + "/lake"
-guard FileManager.default.isExecutableFile(atPath: lakeBinary) else { fail("no lake binary beside this one (\(lakeBinary)): swift build -c release") }
+guard FileManager.default.isExecutableFile(atPath: lakeBinary) else { fail("no lake binary beside this one (\(lakeBinary)): swift build -c release --static-swift-stdlib") }
 let lakeDir = options.scratch + "/catalog-lake"
 _ = try Lake.initialize(in: lakeDir)
 let generator = Generator()
