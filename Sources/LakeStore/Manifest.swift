@@ -68,9 +68,14 @@ public struct Manifest: Sendable, Equatable {
     public static func isSafePath(_ path: String) -> Bool { isSafe(path) }
 
     static func isSafe(_ path: String) -> Bool {
+        var path = path
+        return path.withUTF8(isSafe)
+    }
+
+    private static func isSafe(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var segmentLength = 0
         var dots = 0
-        for b in path.utf8 {
+        for b in bytes {
             if b == 0 { return false }
             if b == UInt8(ascii: "/") {
                 if segmentLength == 0 || segmentLength == dots && dots <= 2 { return false }
@@ -164,13 +169,16 @@ public struct Manifest: Sendable, Equatable {
     /// `%`, control bytes and DEL become `%XX`, so every path is one line.
     static func escape(_ path: String, into out: inout [UInt8]) {
         func plain(_ b: UInt8) -> Bool { b >= 0x20 && b != 0x7F && b != UInt8(ascii: "%") }
-        if path.utf8.allSatisfy(plain) { return out.append(contentsOf: path.utf8) }
-        for b in path.utf8 {
-            if !plain(b) {
-                out.append(UInt8(ascii: "%"))
-                out.append(contentsOf: String(format2hex: b).utf8)
-            } else {
-                out.append(b)
+        var path = path
+        path.withUTF8 { bytes in
+            if bytes.allSatisfy(plain) { return out.append(contentsOf: bytes) }
+            for b in bytes {
+                if !plain(b) {
+                    out.append(UInt8(ascii: "%"))
+                    out.append(contentsOf: String(format2hex: b).utf8)
+                } else {
+                    out.append(b)
+                }
             }
         }
     }

@@ -25,10 +25,9 @@ public final class ObjectBatch: @unchecked Sendable {
 
     /// Whether the store or this batch holds `id` with `size` bytes.
     public func has(_ id: ObjectID, size: UInt64) throws -> Bool {
-        lock.lock()
-        let mine = claimed.contains(id)
-        lock.unlock()
-        return try mine || store.contains(id, size: size)
+        if try store.contains(id, size: size) { return true }
+        lock.lock(); defer { lock.unlock() }
+        return claimed.contains(id)
     }
 
     public func packWriter() -> PackWriter { PackWriter(store: store) }

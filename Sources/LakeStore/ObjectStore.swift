@@ -103,6 +103,13 @@ public final class ObjectStore: @unchecked Sendable {
         return index
     }
 
+    /// Reads the pack indexes now rather than at the first lookup (a commit does it while it
+    /// lists the tree). A damaged pack is left for fsck, as at any lookup.
+    public func loadPackIndexes() {
+        lock.lock(); defer { lock.unlock() }
+        _ = try? loadedIndex()
+    }
+
     func registerPack(path: String, entries: [PackFormat.Entry]) throws {
         lock.lock(); defer { lock.unlock() }
         var index = try loadedIndex()

@@ -9,6 +9,7 @@ public struct Ingest: Sendable {
     /// and `.zst` forms).
     public var tables: [String: TableProfile]
     /// Entries for the stat cache, by path: only files whose timestamps are safely in the past.
+    /// Filled only when `cacheChanged`: an unchanged tree leaves the stat cache as it is.
     public var cache: [String: CachedFile]
     public var filesRead = 0
     public var filesFromCache = 0
@@ -41,10 +42,14 @@ public final class Snapshotter {
     public func snapshot(path: String, statCache: StatCache?, skipping: Set<FileIdentity> = [], batch: ObjectBatch,
                          progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> Ingest {
         let scanStartNs = Self.nowNs()
-        // The stat cache is read while the tree is listed: two jobs, two cores.
+        // The stat cache and the pack indexes (which say whether a cached file's object is
+        // stored) are read while the tree is listed: two jobs, two cores.
         final class Loaded: @unchecked Sendable { var cache: [String: CachedFile] = [:] }
         let loaded = Loaded(), loading = DispatchGroup()
-        if let statCache { DispatchQueue.global().async(group: loading) { loaded.cache = statCache.load() } }
+        DispatchQueue.global().async(group: loading) { [store] in
+            if let statCache { loaded.cache = statCache.load() }
+            store.loadPackIndexes()
+        }
         let scanned = Result { try TreeScanner.scan(path, skipping: skipping) }
         loading.wait()
         let root = try scanned.get(), cache = loaded.cache
@@ -60,7 +65,7 @@ public final class Snapshotter {
                     let worker = try Worker(store: store, batch: batch, base: root.base, cache: cache, scanStartNs: scanStartNs)
                     while let range = shared.next() {
                         let start = worker.result.entries.count
-                        for i in range { try worker.ingest(root.entries[i]) }
+                        for i in range { try worker.ingest(root.entries[i], at: i) }
                         worker.result.pieces.append((range.lowerBound, start ..< worker.result.entries.count))
                         progress?(range.upperBound, root.entries.count)
                     }
@@ -79,16 +84,25 @@ public final class Snapshotter {
         let pieces = perWorker.indices.flatMap { w in perWorker[w].pieces.map { (w, $0.scanStart, $0.entries) } }.sorted { $0.1 < $1.1 }
         for (w, _, range) in pieces { entries.append(contentsOf: perWorker[w].entries[range]) }
         var ingest = Ingest(manifest: try Manifest(entries: entries), tables: [:], cache: [:])
-        ingest.cache.reserveCapacity(perWorker.reduce(0) { $0 + $1.cache.count })
         for r in perWorker {
             ingest.tables.merge(r.tables) { a, _ in a }
-            ingest.cache.merge(r.cache) { a, _ in a }
             ingest.filesRead += r.filesRead
-            ingest.filesFromCache += r.filesFromCache
+            ingest.filesFromCache += r.hits.count
             ingest.bytesRead += r.bytesRead
             ingest.objectsWritten += r.objectsWritten
         }
-        ingest.cacheChanged = ingest.filesRead > 0 || ingest.cache.count != cache.count
+        // Every cached entry matched a file and none was read: the cache stays as it is.
+        ingest.cacheChanged = ingest.filesRead > 0 || ingest.filesFromCache != cache.count
+        if ingest.cacheChanged {
+            ingest.cache.reserveCapacity(ingest.filesFromCache + perWorker.reduce(0) { $0 + $1.read.count })
+            for r in perWorker {
+                for i in r.hits {
+                    let path = root.entries[i].path
+                    ingest.cache[path] = cache[path]
+                }
+                ingest.cache.merge(r.read) { a, _ in a }
+            }
+        }
         return ingest
     }
 
@@ -128,9 +142,11 @@ private struct WorkerResult {
     /// Where each range of the scan this worker took begins, and its entries in `entries`.
     var pieces: [(scanStart: Int, entries: Range<Int>)] = []
     var tables: [String: TableProfile] = [:]
-    var cache: [String: CachedFile] = [:]
+    /// Stat cache entries of the files read (those safely in the past).
+    var read: [String: CachedFile] = [:]
+    /// Scan indexes of the files the stat cache served, whose entries carry over.
+    var hits: [Int] = []
     var filesRead = 0
-    var filesFromCache = 0
     var bytesRead: UInt64 = 0
     var objectsWritten = 0
 }
@@ -156,9 +172,11 @@ private final class Worker {
 
     func finish() throws { try pack.finish() }
 
-    func ingest(_ entry: TreeScanner.Entry) throws {
+    /// Ingests the scan's entry number `index`.
+    func ingest(_ entry: TreeScanner.Entry, at index: Int) throws {
         let full = entry.path.isEmpty ? base : base + "/" + entry.path
-        if entry.isRegular, cache[entry.path] == nil {
+        let hit = entry.isRegular ? cache[entry.path] : nil
+        if entry.isRegular, hit == nil {
             // Nothing cached, so nothing to compare a stat with: open straight away and stat
             // the open file. O_NONBLOCK: should it have become a fifo since readdir, the open
             // must not wait for a writer.
@@ -175,19 +193,20 @@ private final class Worker {
         var st = stat()
         guard lstat(full, &st) == 0 else { throw SystemError("stat", path: full) }
         switch st.st_mode & S_IFMT {
-        case S_IFREG: try ingestFile(entry.path, full: full, st)
+        case S_IFREG: try ingestFile(entry.path, full: full, st, hit: entry.isRegular ? hit : cache[entry.path], at: index)
         case S_IFLNK: try ingestLink(entry.path, full: full, size: Int(st.st_size))
         default: throw StoreError.unsupportedFile(path: full, type: TreeScanner.describe(mode: st.st_mode))
         }
     }
 
-    private func ingestFile(_ path: String, full: String, _ lst: stat) throws {
+    /// Ingests a regular file whose lstat is `lst`, from `hit` (its stat cache entry) when that
+    /// still matches and its object is stored.
+    private func ingestFile(_ path: String, full: String, _ lst: stat, hit: CachedFile?, at index: Int) throws {
         let mode = lst.st_mode & S_IXUSR != 0 ? ManifestEntry.executable : ManifestEntry.regular
-        if let hit = cache[path], hit == cached(lst, object: hit.object, table: hit.table), try batch.has(hit.object, size: hit.size) {
+        if let hit, hit == cached(lst, object: hit.object, table: hit.table), try batch.has(hit.object, size: hit.size) {
             result.entries.append(ManifestEntry(path: path, mode: mode, size: hit.size, object: hit.object))
             if let table = hit.table { result.tables[path] = table }
-            result.cache[path] = hit
-            result.filesFromCache += 1
+            result.hits.append(index)
             return
         }
         let fd = try FileIO.open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
@@ -237,7 +256,7 @@ private final class Worker {
         if let table { result.tables[path] = table }
         let entry = cached(st, object: id, table: table)
         if max(entry.mtimeNs, entry.ctimeNs) < scanStartNs - Snapshotter.racyWindowNs {
-            result.cache[path] = entry
+            result.read[path] = entry
         }
     }
 

@@ -39,17 +39,28 @@ enum TreeScanner {
     /// directory's name read as if it ended in `/` (as git orders tree entries). Walking
     /// depth-first in this order yields every path in byte order, so the manifest needs no sort.
     private static func walk(_ dir: String, relative: String, skipping: Set<FileIdentity>, into entries: inout [Entry]) throws {
-        var children = [(key: [UInt8], name: String, type: UInt8)]()
+        // The sort keys, back to back in one buffer: each child's name, a directory's followed
+        // by `/`. Sorting indexes by them allocates nothing per child.
+        var keys = [UInt8]()
+        var children = [(name: String, type: UInt8, key: Range<Int>)]()
         try forEachChild(of: dir) { name, type in
-            var key = Array(name.utf8)
-            if type == UInt8(DT_DIR) { key.append(UInt8(ascii: "/")) }
-            children.append((key, name, type))
+            let start = keys.count
+            keys.append(contentsOf: name.utf8)
+            if type == UInt8(DT_DIR) { keys.append(UInt8(ascii: "/")) }
+            children.append((name, type, start ..< keys.count))
         }
-        children.sort { $0.key.lexicographicallyPrecedes($1.key) }
-        for (_, name, type) in children {
+        let order = keys.withUnsafeBufferPointer { k in
+            children.indices.sorted { i, j in
+                let a = children[i].key, b = children[j].key
+                let n = memcmp(k.baseAddress! + a.lowerBound, k.baseAddress! + b.lowerBound, min(a.count, b.count))
+                return n != 0 ? n < 0 : a.count < b.count
+            }
+        }
+        for i in order {
+            let (name, type, _) = children[i]
             let rel = relative.isEmpty ? name : relative + "/" + name
-            let full = dir + "/" + name
             if type == UInt8(DT_DIR) {
+                let full = dir + "/" + name
                 if !skipping.isEmpty, let id = FileIdentity(path: full), skipping.contains(id) { continue }
                 try walk(full, relative: rel, skipping: skipping, into: &entries)
             } else {

@@ -187,6 +187,17 @@ import Testing
         #expect(third.filesRead == 1)
         #expect(third.cacheChanged)
         #expect(third.manifest.id != first.manifest.id)
+        // The hit carries over; the re-read file is too recent to be cached.
+        #expect(third.cache == ["a.csv": aged["a.csv"]!])
+        // A cached file that became a link, and one that is gone, leave the cache.
+        try FileManager.default.removeItem(atPath: dir.at("t/b.txt"))
+        try FileManager.default.createSymbolicLink(atPath: dir.at("t/b.txt"), withDestinationPath: "a.csv")
+        let linked = try snapshot(dir, "t", cache: aged)
+        #expect(linked.filesRead == 0 && linked.filesFromCache == 1 && linked.cacheChanged)
+        #expect(linked.cache == ["a.csv": aged["a.csv"]!])
+        try FileManager.default.removeItem(atPath: dir.at("t/b.txt"))
+        let removed = try snapshot(dir, "t", cache: aged)
+        #expect(removed.cacheChanged && removed.cache == ["a.csv": aged["a.csv"]!])
     }
 }
 
