@@ -53,6 +53,10 @@ public final class Snapshotter {
         let scanned = Result { try TreeScanner.scan(path, skipping: skipping) }
         loading.wait()
         let root = try scanned.get(), cache = loaded.cache
+        // Files are opened and stat'ed relative to the base: the kernel walks only the part of
+        // each path below it.
+        let baseFd = try FileIO.open(root.base, O_RDONLY | O_DIRECTORY)
+        defer { close(baseFd) }
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         // Ranges small enough that every worker gets a share of a tree of a few large files,
         // large enough that tens of thousands of small ones do not contend on the lock.
@@ -62,7 +66,7 @@ public final class Snapshotter {
             let results = results
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 do {
-                    let worker = try Worker(store: store, batch: batch, base: root.base, cache: cache, scanStartNs: scanStartNs)
+                    let worker = try Worker(store: store, batch: batch, base: root.base, baseFd: baseFd, cache: cache, scanStartNs: scanStartNs)
                     while let range = shared.next() {
                         let start = worker.result.entries.count
                         for i in range { try worker.ingest(root.entries[i], at: i) }
@@ -155,6 +159,8 @@ private final class Worker {
     let store: ObjectStore
     let batch: ObjectBatch
     let base: String
+    /// `base`, open: every file is reached by its path relative to it.
+    let baseFd: Int32
     let cache: [String: CachedFile]
     let scanStartNs: Int64
     var result = WorkerResult()
@@ -162,8 +168,8 @@ private final class Worker {
     let buffer: UnsafeMutableRawPointer
     let bufferSize = ObjectStore.looseThreshold
 
-    init(store: ObjectStore, batch: ObjectBatch, base: String, cache: [String: CachedFile], scanStartNs: Int64) throws {
-        (self.store, self.batch, self.base, self.cache, self.scanStartNs) = (store, batch, base, cache, scanStartNs)
+    init(store: ObjectStore, batch: ObjectBatch, base: String, baseFd: Int32, cache: [String: CachedFile], scanStartNs: Int64) throws {
+        (self.store, self.batch, self.base, self.baseFd, self.cache, self.scanStartNs) = (store, batch, base, baseFd, cache, scanStartNs)
         pack = batch.packWriter()
         buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 64)
     }
@@ -174,34 +180,37 @@ private final class Worker {
 
     /// Ingests the scan's entry number `index`.
     func ingest(_ entry: TreeScanner.Entry, at index: Int) throws {
-        let full = entry.path.isEmpty ? base : base + "/" + entry.path
-        let hit = entry.isRegular ? cache[entry.path] : nil
+        let path = entry.path
+        let hit = entry.isRegular ? cache[path] : nil
         if entry.isRegular, hit == nil {
             // Nothing cached, so nothing to compare a stat with: open straight away and stat
             // the open file. O_NONBLOCK: should it have become a fifo since readdir, the open
             // must not wait for a writer.
-            let fd = Glibc.open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+            let fd = openat(baseFd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
             if fd >= 0 {
                 var st = stat()
                 if fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG {
                     defer { close(fd) }
-                    return try ingestFile(entry.path, full: full, opened: fd, st)
+                    return try ingestFile(path, opened: fd, st)
                 }
                 close(fd)
             }
         }
         var st = stat()
-        guard lstat(full, &st) == 0 else { throw SystemError("stat", path: full) }
+        guard fstatat(baseFd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 else { throw SystemError("stat", path: full(path)) }
         switch st.st_mode & S_IFMT {
-        case S_IFREG: try ingestFile(entry.path, full: full, st, hit: entry.isRegular ? hit : cache[entry.path], at: index)
-        case S_IFLNK: try ingestLink(entry.path, full: full, size: Int(st.st_size))
-        default: throw StoreError.unsupportedFile(path: full, type: TreeScanner.describe(mode: st.st_mode))
+        case S_IFREG: try ingestFile(path, st, hit: entry.isRegular ? hit : cache[path], at: index)
+        case S_IFLNK: try ingestLink(path, size: Int(st.st_size))
+        default: throw StoreError.unsupportedFile(path: full(path), type: TreeScanner.describe(mode: st.st_mode))
         }
     }
 
+    /// The path callers know, for messages.
+    private func full(_ path: String) -> String { base + "/" + path }
+
     /// Ingests a regular file whose lstat is `lst`, from `hit` (its stat cache entry) when that
     /// still matches and its object is stored.
-    private func ingestFile(_ path: String, full: String, _ lst: stat, hit: CachedFile?, at index: Int) throws {
+    private func ingestFile(_ path: String, _ lst: stat, hit: CachedFile?, at index: Int) throws {
         let mode = lst.st_mode & S_IXUSR != 0 ? ManifestEntry.executable : ManifestEntry.regular
         if let hit, hit == cached(lst, object: hit.object, table: hit.table), try batch.has(hit.object, size: hit.size) {
             result.entries.append(ManifestEntry(path: path, mode: mode, size: hit.size, object: hit.object))
@@ -209,18 +218,20 @@ private final class Worker {
             result.hits.append(index)
             return
         }
-        let fd = try FileIO.open(full, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+        let fd = openat(baseFd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open", path: full(path)) }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw SystemError("stat", path: full) }
+        guard fstat(fd, &st) == 0 else { throw SystemError("stat", path: full(path)) }
         guard st.st_mode & S_IFMT == S_IFREG else {
-            throw StoreError.unsupportedFile(path: full, type: TreeScanner.describe(mode: st.st_mode))
+            throw StoreError.unsupportedFile(path: full(path), type: TreeScanner.describe(mode: st.st_mode))
         }
-        try ingestFile(path, full: full, opened: fd, st)
+        try ingestFile(path, opened: fd, st)
     }
 
     /// Reads an open regular file whose fstat is `st`.
-    private func ingestFile(_ path: String, full: String, opened fd: Int32, _ st: stat) throws {
+    private func ingestFile(_ path: String, opened fd: Int32, _ st: stat) throws {
+        let full = full(path)
         let mode = st.st_mode & S_IXUSR != 0 ? ManifestEntry.executable : ManifestEntry.regular
         let profiler = TableProfiler(fileName: path)
         let id: ObjectID
@@ -267,9 +278,10 @@ private final class Worker {
                    inode: UInt64(st.st_ino), device: UInt64(st.st_dev), object: object, table: table)
     }
 
-    private func ingestLink(_ path: String, full: String, size: Int) throws {
+    private func ingestLink(_ path: String, size: Int) throws {
+        let full = full(path)
         var target = [UInt8](repeating: 0, count: max(size, 1) + 1)
-        let n = readlink(full, &target, target.count)
+        let n = readlinkat(baseFd, path, &target, target.count)
         guard n >= 0 else { throw SystemError("read link", path: full) }
         guard n <= size else { throw StoreError.sourceChanged(full) }
         target.removeLast(target.count - n)
