@@ -362,29 +362,42 @@ public final class Catalog: @unchecked Sendable {
                        arguments: [id.description, manifest.entries.count, Int64(manifest.totalBytes), now])
         let seq = db.lastInsertedRowID
         // A commit of a large tree writes tens of thousands of rows: they go through SQLite's
-        // own bind/step calls on one prepared statement (GRDB's per-execution bookkeeping costs
-        // more than the insert). Entries are sorted by path bytes, SQLite's BINARY order, so
-        // the rows are appended to the table's B-tree.
-        let insert = try db.makeStatement(sql: "INSERT INTO files (snapshot, path, mode, size, object_id, rows, columns, parse_errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        let s = insert.sqliteStatement
-        for e in manifest.entries {
-            sqlite3_bind_int64(s, 1, seq)
-            sqlite3_bind_text(s, 2, e.path, -1, sqliteTransient)
-            sqlite3_bind_int64(s, 3, Int64(e.mode))
-            sqlite3_bind_int64(s, 4, Int64(e.size))
-            sqlite3_bind_text(s, 5, e.object.description, -1, sqliteTransient)
-            if let t = tables[e.path] {
-                sqlite3_bind_int64(s, 6, t.rows)
-                sqlite3_bind_text(s, 7, String(decoding: try JSONEncoder.sorted.encode(t.columns), as: UTF8.self), -1, sqliteTransient)
-                sqlite3_bind_int64(s, 8, t.parseErrors)
-            } else {
-                for i in Int32(6) ... 8 { sqlite3_bind_null(s, i) }
+        // own bind/step calls (GRDB's per-execution bookkeeping costs more than the insert),
+        // 128 rows a statement (SQLite's work per statement costs more than a row's). Entries
+        // are sorted by path bytes, SQLite's BINARY order, so the rows are appended to the
+        // table's B-tree.
+        let rowsPerStatement = 128
+        func insert(rows: Int) throws -> Statement {
+            try db.makeStatement(sql: "INSERT INTO files (snapshot, path, mode, size, object_id, rows, columns, parse_errors) VALUES "
+                                     + repeatElement("(?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", "))
+        }
+        let full = try insert(rows: rowsPerStatement)
+        var next = manifest.entries.startIndex
+        while next < manifest.entries.endIndex {
+            let rows = manifest.entries[next ..< min(next + rowsPerStatement, manifest.entries.endIndex)]
+            next = rows.endIndex
+            let statement = rows.count == rowsPerStatement ? full : try insert(rows: rows.count)
+            let s = statement.sqliteStatement
+            for (k, e) in rows.enumerated() {
+                let column = Int32(k * 8)
+                sqlite3_bind_int64(s, column + 1, seq)
+                sqlite3_bind_text(s, column + 2, e.path, -1, sqliteTransient)
+                sqlite3_bind_int64(s, column + 3, Int64(e.mode))
+                sqlite3_bind_int64(s, column + 4, Int64(e.size))
+                sqlite3_bind_text(s, column + 5, e.object.description, -1, sqliteTransient)
+                if !tables.isEmpty, let t = tables[e.path] {
+                    sqlite3_bind_int64(s, column + 6, t.rows)
+                    sqlite3_bind_text(s, column + 7, String(decoding: try JSONEncoder.sorted.encode(t.columns), as: UTF8.self), -1, sqliteTransient)
+                    sqlite3_bind_int64(s, column + 8, t.parseErrors)
+                } else {
+                    for i in column + 6 ... column + 8 { sqlite3_bind_null(s, i) }
+                }
             }
             let code = sqlite3_step(s)
             sqlite3_reset(s)
             guard code == SQLITE_DONE else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                                    sql: insert.sql)
+                                    sql: statement.sql)
             }
         }
         let metric = try db.makeStatement(sql: "INSERT OR REPLACE INTO metric_values (snapshot, path, key, value) VALUES (?, ?, ?, ?)")

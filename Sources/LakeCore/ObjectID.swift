@@ -54,43 +54,54 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     /// The 32 digest bytes.
     public var digest: [UInt8] {
-        var out = [UInt8]()
-        out.reserveCapacity(32)
-        for w in [w0, w1, w2, w3] {
-            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: w >> UInt64(shift))) }
+        [UInt8](unsafeUninitializedCapacity: 32) { buffer, count in
+            func word(_ w: UInt64, at offset: Int) {
+                for k in 0 ..< 8 { buffer[offset + k] = UInt8(truncatingIfNeeded: w >> UInt64(56 - 8 * k)) }
+            }
+            word(w0, at: 0)
+            word(w1, at: 8)
+            word(w2, at: 16)
+            word(w3, at: 24)
+            count = 32
         }
-        return out
     }
 
     /// 64 lowercase hex digits.
     public var hex: String {
         String(unsafeUninitializedCapacity: 64) { buffer in
-            var i = 0
-            for w in [w0, w1, w2, w3] {
-                for shift in stride(from: 60, through: 0, by: -4) {
-                    buffer[i] = Hex.digit(UInt8(truncatingIfNeeded: w >> UInt64(shift)) & 0xF)
-                    i += 1
-                }
-            }
+            writeHex(to: buffer.baseAddress!)
             return 64
         }
     }
 
-    /// Appends the 64 hex digits to a byte buffer (manifest encoding).
+    /// Appends the 64 hex digits to `out`.
     public func appendHex(to out: inout [UInt8]) {
         // Once per file of every manifest encoded: digits go to a stack buffer, then one append.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { digits in
-            for (n, w) in [w0, w1, w2, w3].enumerated() {
-                for k in 0 ..< 16 {
-                    digits[n * 16 + k] = Hex.digit(UInt8(truncatingIfNeeded: w >> UInt64(60 - 4 * k)) & 0xF)
-                }
-            }
+            writeHex(to: digits.baseAddress!)
             out.append(contentsOf: digits)
         }
     }
 
-    /// `sha256:<hex>`.
-    public var description: String { Self.scheme + hex }
+    /// `sha256:<hex>`, made once per file of every snapshot catalogued.
+    public var description: String {
+        let scheme = Self.scheme.utf8
+        return String(unsafeUninitializedCapacity: scheme.count + 64) { buffer in
+            _ = buffer.initialize(from: scheme)
+            writeHex(to: buffer.baseAddress! + scheme.count)
+            return scheme.count + 64
+        }
+    }
+
+    private func writeHex(to digits: UnsafeMutablePointer<UInt8>) {
+        func word(_ w: UInt64, at offset: Int) {
+            for k in 0 ..< 16 { digits[offset + k] = Hex.digit(UInt8(truncatingIfNeeded: w >> UInt64(60 - 4 * k)) & 0xF) }
+        }
+        word(w0, at: 0)
+        word(w1, at: 16)
+        word(w2, at: 32)
+        word(w3, at: 48)
+    }
 
     /// The first 12 hex digits, for display.
     public var short: String { String(hex.prefix(12)) }
@@ -147,3 +158,4 @@ enum Hex {
         }
     }
 }
+
