@@ -58,6 +58,11 @@ extension Lake {
             let metrics = try catalog.hasSnapshot(ingest.manifest.id) ? [] : Metrics.values(of: ingest.manifest, in: store)
             try store.sync()
             for path in superseded { unlink(path) }
+            // The stat cache is saved while the catalog records the commit: its entries name
+            // objects that are synced, so it holds whether or not the recording succeeds.
+            let saving = DispatchGroup()
+            if ingest.cacheChanged { DispatchQueue.global().async(group: saving) { statCache.save(ingest.cache) } }
+            defer { saving.wait() }
             let (record, move) = try writerLock.withLock {
                 let record = try catalog.recordCommit(dataset: dataset, kind: kind, manifest: ingest.manifest, tables: ingest.tables,
                                                       metrics: metrics, message: message, sourcePath: root, origin: origin)
@@ -68,7 +73,6 @@ extension Lake {
                 if let ref, move != nil { _ = try updateBindings(of: ref, to: ingest.manifest.id) }
                 return (record, move)
             }
-            if ingest.cacheChanged { statCache.save(ingest.cache) }
             return CommitResult(record: record, promoted: move, filesRead: ingest.filesRead, filesFromCache: ingest.filesFromCache,
                                 bytesRead: ingest.bytesRead, objectsWritten: ingest.objectsWritten)
         }

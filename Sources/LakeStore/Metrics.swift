@@ -24,10 +24,16 @@ public enum Metrics {
     static let maxBytes: UInt64 = 16 << 20
 
     /// Whether `path`'s base name matches one of `patterns` (read once by the caller: the
-    /// environment is copied on every read, and this runs for every file of a commit).
-    static func isMetricsFile(_ path: String, _ patterns: [String]) -> Bool {
+    /// environment is copied on every read, and this runs for every file of a commit). With
+    /// `onlyJSON` (the default patterns), a path not ending in `.json` is refused from its bytes
+    /// alone, before any pattern is tried.
+    static func isMetricsFile(_ path: String, _ patterns: [String], onlyJSON: Bool) -> Bool {
+        if onlyJSON {
+            var path = path
+            let json = path.withUTF8 { $0.count >= 5 && memcmp($0.baseAddress! + $0.count - 5, ".json", 5) == 0 }
+            guard json else { return false }
+        }
         let base = FileIO.baseName(path)
-        guard base.hasSuffix(".json") || patterns != defaultPatterns else { return false }
         return patterns.contains { fnmatch($0, base, 0) == 0 }
     }
 
@@ -37,8 +43,8 @@ public enum Metrics {
     /// JSON object gives none.
     public static func values(of manifest: Manifest, in store: ObjectStore) throws -> [Value] {
         var out = [Value]()
-        let patterns = self.patterns
-        for e in manifest.entries where !e.isSymlink && e.size <= maxBytes && isMetricsFile(e.path, patterns) {
+        let patterns = self.patterns, onlyJSON = patterns == defaultPatterns
+        for e in manifest.entries where !e.isSymlink && e.size <= maxBytes && isMetricsFile(e.path, patterns, onlyJSON: onlyJSON) {
             guard let json = try? JSONSerialization.jsonObject(with: Data(store.bytes(of: e.object))) else { continue }
             flatten(json, prefix: "", path: e.path, into: &out)
         }
