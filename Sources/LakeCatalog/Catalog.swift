@@ -366,17 +366,15 @@ public final class Catalog: @unchecked Sendable {
         // 128 rows a statement (SQLite's work per statement costs more than a row's). Entries
         // are sorted by path bytes, SQLite's BINARY order, so the rows are appended to the
         // table's B-tree.
+        // Statements are cached by their number of rows: a catalog of a million small
+        // snapshots compiles each once.
         let rowsPerStatement = 128
-        func insert(rows: Int) throws -> Statement {
-            try db.makeStatement(sql: "INSERT INTO files (snapshot, path, mode, size, object_id, rows, columns, parse_errors) VALUES "
-                                     + repeatElement("(?, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", "))
-        }
-        let full = try insert(rows: rowsPerStatement)
         var next = manifest.entries.startIndex
         while next < manifest.entries.endIndex {
             let rows = manifest.entries[next ..< min(next + rowsPerStatement, manifest.entries.endIndex)]
             next = rows.endIndex
-            let statement = rows.count == rowsPerStatement ? full : try insert(rows: rows.count)
+            let statement = try db.cachedStatement(sql: "INSERT INTO files (snapshot, path, mode, size, object_id, rows, columns, parse_errors) VALUES "
+                                                        + repeatElement("(?, ?, ?, ?, ?, ?, ?, ?)", count: rows.count).joined(separator: ", "))
             let s = statement.sqliteStatement
             for (k, e) in rows.enumerated() {
                 let column = Int32(k * 8)

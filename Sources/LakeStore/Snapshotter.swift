@@ -26,9 +26,14 @@ public struct Ingest: Sendable {
 public final class Snapshotter {
     private let store: ObjectStore
     /// A file whose mtime or ctime is within this many nanoseconds of the scan's start may be
-    /// changed again without its timestamps moving (coarse clocks, 1–2 s filesystems), so it is
-    /// not trusted from the cache next time ("racy" in git's words).
-    public static let racyWindowNs: Int64 = 2_000_000_000
+    /// changed again without its timestamps moving, so it is not trusted from the cache next
+    /// time ("racy" in git's words). 2 s where the filesystem keeps whole seconds (FAT keeps
+    /// 2 s; both timestamps without nanoseconds); 100 ms where it keeps nanoseconds, since its
+    /// clock ticks every few milliseconds. A pipeline's outputs are re-committed seconds after
+    /// they are written: they should not all be read again.
+    public static func racyWindowNs(_ st: stat) -> Int64 {
+        st.st_mtim.tv_nsec == 0 && st.st_ctim.tv_nsec == 0 ? 2_000_000_000 : 100_000_000
+    }
 
     public init(store: ObjectStore) {
         self.store = store
@@ -266,7 +271,7 @@ private final class Worker {
         let table = profiler?.finish()
         if let table { result.tables[path] = table }
         let entry = cached(st, object: id, table: table)
-        if max(entry.mtimeNs, entry.ctimeNs) < scanStartNs - Snapshotter.racyWindowNs {
+        if max(entry.mtimeNs, entry.ctimeNs) < scanStartNs - Snapshotter.racyWindowNs(st) {
             result.read[path] = entry
         }
     }

@@ -199,6 +199,27 @@ import Testing
         let removed = try snapshot(dir, "t", cache: aged)
         #expect(removed.cacheChanged && removed.cache == ["a.csv": aged["a.csv"]!])
     }
+
+    /// Whole-second timestamps (FAT, ext3) keep a file out of the cache for 2 s after a
+    /// change; nanosecond ones for 100 ms, so a tree written a moment ago is cached.
+    @Test func theRacyWindowFollowsTheTimestampsResolution() throws {
+        var coarse = stat(), fine = stat()
+        coarse.st_mtim = timespec(tv_sec: 1_700_000_000, tv_nsec: 0)
+        coarse.st_ctim = timespec(tv_sec: 1_700_000_000, tv_nsec: 0)
+        fine.st_mtim = timespec(tv_sec: 1_700_000_000, tv_nsec: 0)
+        fine.st_ctim = timespec(tv_sec: 1_700_000_000, tv_nsec: 123_456_789)
+        #expect(Snapshotter.racyWindowNs(coarse) == 2_000_000_000)
+        #expect(Snapshotter.racyWindowNs(fine) == 100_000_000)
+
+        let dir = TempDirectory()
+        dir.write("t/a.txt", "a")
+        #expect(try snapshot(dir, "t").cache.isEmpty, "changed just now: racy")
+        var st = stat()
+        lstat(dir.at("t/a.txt"), &st)
+        try #require(st.st_ctim.tv_nsec != 0, "this test needs a filesystem with nanosecond timestamps")
+        Thread.sleep(forTimeInterval: 0.25)
+        #expect(try snapshot(dir, "t").cache.keys.sorted() == ["a.txt"], "older than 100 ms: cached")
+    }
 }
 
 @Suite struct TreeScannerTests {
