@@ -41,6 +41,10 @@ int lake_spawn(const char *const argv[], const char *const envp[], const char *c
     return rc;
 }
 
+int lake_open_directory_path(const char *path) {
+    return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 int lake_reflink(int src, int dst) {
 #ifdef FICLONE
     return ioctl(dst, FICLONE, src);

@@ -1,3 +1,4 @@
+import CLakeSys
 import Foundation
 import LakeCore
 
@@ -59,8 +60,9 @@ public final class Snapshotter {
         loading.wait()
         let root = try scanned.get(), cache = loaded.cache
         // Files are opened and stat'ed relative to the base: the kernel walks only the part of
-        // each path below it.
-        let baseFd = try FileIO.open(root.base, O_RDONLY | O_DIRECTORY)
+        // each path below it. (O_PATH: a single file's directory may not be readable.)
+        let baseFd = lake_open_directory_path(root.base)
+        guard baseFd >= 0 else { throw SystemError("open", path: root.base) }
         defer { close(baseFd) }
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         // Ranges small enough that every worker gets a share of a tree of a few large files,

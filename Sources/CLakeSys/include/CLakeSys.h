@@ -11,6 +11,10 @@ int lake_syncfs(int fd);
 /// commit's single sync at the end finds little left to do.
 int lake_start_writeback(int fd, int64_t offset, int64_t length);
 
+/// Opens a directory only to name files relative to it (O_PATH: no read permission needed).
+/// Returns the descriptor, or -1 with errno.
+int lake_open_directory_path(const char *path);
+
 /// Makes `dst` share `src`'s extents (btrfs, XFS reflink). Returns -1 with errno where the
 /// filesystem cannot.
 int lake_reflink(int src, int dst);
