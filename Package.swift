@@ -24,7 +24,7 @@ let package = Package(
         // Archives are tar streams compressed in-process with the system's libzstd, which also
         // reads .zst tables.
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
-        // Linux calls Swift cannot reach directly (syncfs, sync_file_range, FICLONE).
+        // Linux calls Swift cannot reach directly (syncfs, sync_file_range, FICLONE, O_PATH).
         .target(name: "CLakeSys"),
         .target(name: "LakeCore", dependencies: ["CCrypto"]),
         // Tabular files compressed as .gz or .zst are profiled as they are committed.
