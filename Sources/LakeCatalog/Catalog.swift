@@ -31,9 +31,20 @@ public final class Catalog: @unchecked Sendable {
         config.busyMode = .timeout(60)
         config.foreignKeysEnabled = true
         config.label = "lake-catalog"
-        // A commit writes a row per file to two tables in one transaction: with SQLite's
-        // default 2 MiB page cache, a large commit spills pages to the WAL over and over.
-        config.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
+        config.prepareDatabase { db in
+            // A commit writes a row per file to two tables in one transaction: with SQLite's
+            // default 2 MiB page cache, a large commit spills pages to the WAL over and over.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // Keep the -wal and -shm files when the last connection closes (it still
+            // checkpoints everything into catalog.sqlite). Else every command finds no WAL,
+            // and GRDB makes one with a schema change (create and drop a table): two fsyncs
+            // and a schema reload on every connection, a millisecond or more per command.
+            // Read-only readers also need the two files (GRDB's DatabaseSharing guide).
+            guard !db.configuration.readonly else { return }
+            var persist: CInt = 1
+            let code = sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &persist)
+            guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
+        }
         pool = try CatalogError.wrap { try DatabasePool(path: path, configuration: config) }
         let migrator = Self.migrator
         try CatalogError.wrap {
@@ -219,14 +230,23 @@ public final class Catalog: @unchecked Sendable {
         }
     }
 
+    /// The files of a snapshot, by path. Columns are read by position: by name, GRDB
+    /// lowercases the name for every row, the most of the time listing 50,000 files took.
     public func files(of snapshot: SnapshotID) throws -> [FileRecord] {
         try read { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT path, mode, size, object_id, rows, columns, parse_errors FROM snapshot_files WHERE snapshot_id = ?"),
                              arguments: [snapshot.description]).map {
-                FileRecord(path: $0["path"], mode: $0["mode"], size: $0["size"], object: $0["object_id"], rows: $0["rows"],
-                           columns: ($0["columns"] as String?).flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) },
-                           parseErrors: $0["parse_errors"])
+                FileRecord(path: $0[0], mode: $0[1], size: $0[2], object: $0[3], rows: $0[4],
+                           columns: ($0[5] as String?).flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) },
+                           parseErrors: $0[6])
             }.sorted { String.utf8Precedes($0.path, $1.path) }
+        }
+    }
+
+    /// The rows of a snapshot's tabular files together; nil when it has none.
+    public func rows(of snapshot: SnapshotID) throws -> Int64? {
+        try read { db in
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT sum(rows) FROM snapshot_files WHERE snapshot_id = ?"), arguments: [snapshot.description])
         }
     }
 

@@ -142,5 +142,9 @@ import Testing
         #expect(try CatalogDump.dump(w.dir.at(".lake/catalog.sqlite")) == before)
         #expect(try w.lake("log", "d").stdout.contains("@1"))
         #expect(!(try w.lake("log", "d").stdout.contains("@2")))
+        // The catalog keeps its -wal and -shm files, without which SQLite cannot open it for
+        // a user who may not write beside it.
+        let read = try w.lake(["log", "d"], prefix: asNobody)
+        #expect(read.status == 0 && read.stdout.contains("@1"), "a user who cannot write reads: \(read.stderr)")
     }
 }
