@@ -33,11 +33,11 @@ extension Lake {
         if let mine = existing.first(where: { $0.dataset == version.dataset && $0.version == version.version }) { return (mine, false) }
         let manifest = try manifest(id)
         let now = Date()
-        let rows = try catalog.files(of: id).compactMap(\.rows)
+        let rows = try catalog.rows(of: id)
         func record(_ archive: String, _ sha256: String, _ rootName: String) -> ArchiveRecord {
             ArchiveRecord(archive: archive, archiveSha256: sha256, dataset: version.dataset, version: version.version,
                           snapshot: id.description, originalName: rootName, files: manifest.entries.count,
-                          bytes: Int64(manifest.totalBytes), rows: rows.isEmpty ? nil : rows.reduce(0, +),
+                          bytes: Int64(manifest.totalBytes), rows: rows,
                           createdAt: version.createdAt, archivedAt: Timestamp.string(now))
         }
         // Another version holding this snapshot is archived already: this one shares the file,
@@ -59,17 +59,13 @@ extension Lake {
         let rootName = Self.originalName(version, manifest)
         let mtime = Int64(Timestamp.date(version.createdAt)?.timeIntervalSince1970 ?? 0)
         try store.prepareForWriting()
-        let written = try SnapshotArchive.write(manifest, store: store, rootName: rootName, to: path, mtime: mtime, level: level)
+        let written: SnapshotArchive.Written
         do {
-            try SnapshotArchive.verify(path, manifest: manifest, rootName: rootName)
-        } catch ArchiveError.mismatch(let path, let entry, let problem) {
+            written = try SnapshotArchive.write(manifest, store: store, rootName: rootName, to: path, mtime: mtime, level: level, verifying: true)
+        } catch ArchiveError.mismatch(_, let entry, let problem) {
             // The objects were read without hashing (the check is this verification): a
             // mismatch here is a damaged object in the store, not a damaged archive.
-            unlink(path)
             throw ArchiveError.writtenFromDamagedStore(path: path, entry: entry, problem: problem)
-        } catch {
-            unlink(path)
-            throw error
         }
         let made = record(relative, written.sha256, rootName)
         try store.sync()
@@ -159,24 +155,5 @@ extension Lake {
         let singleFile = manifest.entries.count == 1 && manifest.entries[0].path == base
         let name = base.isEmpty || singleFile ? String(v.dataset.split(separator: "/").last ?? "snapshot") : base
         return Manifest.isSafePath(name) ? name : "snapshot"
-    }
-}
-
-/// A value computed on a thread of its own while the caller does other work.
-private final class Concurrent<T>: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var result: Result<T, Error>?
-
-    init(_ body: @escaping () throws -> T) {
-        let thread = Thread { [self] in
-            result = Result(catching: body)
-            done.signal()
-        }
-        thread.start()
-    }
-
-    func value() throws -> T {
-        done.wait()
-        return try result!.get()
     }
 }

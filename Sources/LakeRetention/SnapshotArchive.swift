@@ -13,20 +13,31 @@ public enum SnapshotArchive {
     }
 
     /// Writes the archive to `path` (under a temporary name, renamed when complete). Objects
-    /// are read without hashing: the caller verifies the written archive against the manifest
-    /// (`verify`) before it counts, which checks every byte once.
+    /// are read without hashing: the archive is verified against the manifest (`verify`)
+    /// before it counts, which checks every byte once.
+    ///
+    /// With `verifying`, that check runs here, on threads of its own that re-read the file
+    /// while it is written: on two cores the decompressing and hashing overlap the compressing
+    /// (sequential, the check made archiving 15% slower than `tar --zstd -cf`). An archive
+    /// that does not verify is deleted and the check's error thrown.
     public static func write(_ manifest: Manifest, store: ObjectStore, rootName: String, to path: String,
-                             mtime: Int64, level: Int32 = 3) throws -> Written {
+                             mtime: Int64, level: Int32 = 3, verifying: Bool = false) throws -> Written {
         let tmp = store.tmpDirectory + "/archive-\(getpid())-\(UInt32.random(in: 0 ... .max)).tmp"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o444)
         guard fd >= 0 else { throw SystemError("create", path: tmp) }
         var hasher = SHA256Hasher()
         var size: UInt64 = 0
+        let written = WrittenLength()
+        let check = verifying ? Concurrent { try verify(ZstdReader(path: tmp, following: written), path: tmp, manifest: manifest, rootName: rootName) } : nil
         do {
-            defer { close(fd) }
+            defer {
+                close(fd)
+                written.end()
+            }
             let zstd = try ZstdWriter(fd: fd, path: tmp, level: level, workers: Int32(max(1, ProcessInfo.processInfo.activeProcessorCount))) {
                 hasher.update($0)
                 size += UInt64($0.count)
+                written.add($0.count)
             }
             func emit(_ bytes: [UInt8]) throws { try bytes.withUnsafeBytes { try zstd.write($0) } }
             try emit(TarFormat.header(TarEntry(path: rootName, kind: .directory, mode: 0o755, size: 0, linkTarget: nil, mtime: mtime)))
@@ -51,6 +62,13 @@ public enum SnapshotArchive {
             }
             try emit(TarFormat.end)
             try zstd.finish()
+        } catch {
+            _ = check.map { try? $0.value() }
+            unlink(tmp)
+            throw error
+        }
+        do {
+            try check?.value()
         } catch {
             unlink(tmp)
             throw error
@@ -85,7 +103,11 @@ public enum SnapshotArchive {
     /// bytes are stored as objects as they are checked (the caller syncs, and discards them
     /// when this throws).
     public static func verify(_ path: String, manifest: Manifest, rootName: String, restoringInto batch: ObjectBatch? = nil) throws {
-        var stream = TarStream(reader: try ZstdReader(path: path), path: path)
+        try verify(ZstdReader(path: path), path: path, manifest: manifest, rootName: rootName, restoringInto: batch)
+    }
+
+    private static func verify(_ reader: ZstdReader, path: String, manifest: Manifest, rootName: String, restoringInto batch: ObjectBatch? = nil) throws {
+        var stream = TarStream(reader: reader, path: path)
         var expected = Dictionary(manifest.entries.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         while let entry = try stream.nextEntry() {
             let relative: String

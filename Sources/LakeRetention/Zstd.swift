@@ -59,21 +59,55 @@ final class ZstdWriter {
     }
 }
 
+/// How much of a file one thread has written so far, for another that reads it meanwhile
+/// (`ZstdReader(path:following:)`): the reader waits for more instead of taking the current
+/// end for the file's end, until the writer calls `end()`.
+final class WrittenLength: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var length = 0
+    private var ended = false
+
+    func add(_ count: Int) {
+        condition.lock()
+        length += count
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The writer has written all it will, or has given up.
+    func end() {
+        condition.lock()
+        ended = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits until more than `offset` bytes are written (true) or the writer ended (false
+    /// when it wrote no more).
+    func wait(beyond offset: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while length <= offset, !ended { condition.wait() }
+        return length > offset
+    }
+}
+
 /// Decompresses a zstd file as a stream of chunks of about 1 MiB. The decompression runs on a
 /// thread of its own, a few chunks ahead of the reader, so that on two cores the reader's
 /// hashing and storing overlap it, as `tar --zstd -xf` overlaps zstd and tar.
 final class ZstdReader {
     private let pump: Pump
 
-    /// Opens `path`; the file is closed when the reader is released.
-    init(path: String) throws {
+    /// Opens `path`; the file is closed when the reader is released. With `following`, the
+    /// file is still being written, and its end is where that says the writer ended.
+    init(path: String, following: WrittenLength? = nil) throws {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError("open", path: path) }
         guard let context = ZSTD_createDCtx() else {
             close(fd)
             throw ArchiveError.compression("cannot create a zstd context")
         }
-        pump = Pump(context: context, fd: fd, path: path)
+        pump = Pump(context: context, fd: fd, path: path, following: following)
         let pump = self.pump
         let thread = Thread { pump.run() }
         thread.stackSize = 1 << 20
@@ -95,9 +129,12 @@ private final class Pump: @unchecked Sendable {
     private let context: OpaquePointer
     private let fd: Int32
     private let path: String
+    private let following: WrittenLength?
     private var input: [UInt8]
     private var inputFilled = 0
     private var inputPos = 0
+    /// Bytes read from the file so far.
+    private var offset = 0
     private var finishedFrame = true
     private var eof = false
 
@@ -107,8 +144,8 @@ private final class Pump: @unchecked Sendable {
     private var stopping = false
     private var finished = false
 
-    init(context: OpaquePointer, fd: Int32, path: String) {
-        (self.context, self.fd, self.path) = (context, fd, path)
+    init(context: OpaquePointer, fd: Int32, path: String, following: WrittenLength?) {
+        (self.context, self.fd, self.path, self.following) = (context, fd, path, following)
         input = [UInt8](repeating: 0, count: ZSTD_DStreamInSize())
     }
 
@@ -165,7 +202,13 @@ private final class Pump: @unchecked Sendable {
             if inputPos == inputFilled, !eof {
                 let n = input.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
                 if n < 0 { throw SystemError("read", path: path) }
-                if n == 0 { eof = true } else { (inputFilled, inputPos) = (n, 0) }
+                if n == 0 {
+                    if following?.wait(beyond: offset) == true { continue }
+                    eof = true
+                } else {
+                    (inputFilled, inputPos) = (n, 0)
+                    offset += n
+                }
             }
             if eof, inputPos == inputFilled {
                 guard finishedFrame else { throw ArchiveError.truncated(path: path, entry: nil) }

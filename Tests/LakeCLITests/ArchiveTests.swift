@@ -117,6 +117,7 @@ import Testing
         #expect(r.stderr.contains("an object in the store is damaged") && r.stderr.contains("d/big.bin") && r.stderr.contains("lake fsck"), "\(r.stderr)")
         let left = FileManager.default.enumerator(atPath: w.dir.at(".lake/archives"))?.compactMap { $0 as? String }.filter { $0.hasSuffix(".zst") }
         #expect(left?.isEmpty ?? true)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: w.dir.at(".lake/tmp")).isEmpty, "nor a temporary file")
         #expect(((try? String(contentsOfFile: w.dir.at(".lake/archives/index.jsonl"), encoding: .utf8)) ?? "").isEmpty)
     }
 
