@@ -22,3 +22,24 @@ median_min_max() {
   tr ' ' '\n' | grep . | sort -n |
     awk '{a[NR]=$1} END {printf "%d %d %d", (NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2, a[1], a[NR]}'
 }
+
+# copy_trees DIR SRC...: DIR holds a copy of each directory SRC that exists, named by its path
+# (/usr/share -> usr_share), without symlinks: Lake refuses those that point outside the tree,
+# so all go and every tool sees the same files.
+copy_trees() {
+  local dir=$1 s
+  shift
+  mkdir "$dir"
+  for s; do [ -d "$s" ] && cp -a "$s" "$dir/$(tr / _ <<< "${s#/}")"; done
+  find "$dir" -type l -delete
+}
+
+# copy_listed DIR LIST: DIR holds a copy of each file LIST names (lines "SIZE<tab>PATH"), as
+# N-NAME in list order, exec bits cleared: artifacts are data, and checkout --link copies
+# executables (a hard link would share the mode).
+copy_listed() {
+  local dir=$1 n=0 f
+  mkdir "$dir"
+  while IFS=$'\t' read -r _ f; do cp "$f" "$dir/$((n++))-$(basename "$f")"; done < "$2"
+  chmod a-x "$dir"/*
+}

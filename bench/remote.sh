@@ -176,21 +176,18 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 # all are dropped. aws does not keep empty directories: those go too, so diff -r can compare.
 
 build_small() {
-  local dir=$1 src
+  local src
   if [ "$QUICK" = 1 ]; then src=(/usr/include/linux); else src=(/usr/include /usr/share/man /usr/share/doc); fi
-  mkdir "$dir"
-  for s in "${src[@]}"; do [ -d "$s" ] && cp -a "$s" "$dir/$(tr / _ <<< "${s#/}")"; done
-  find "$dir" -type l -delete
-  find "$dir" -type d -empty -delete
+  copy_trees "$1" "${src[@]}"
+  find "$1" -type d -empty -delete
   SOURCE[small]="copies of ${src[*]} (symlinks and empty directories dropped)"
 }
 
 # The files over 50 MB under /opt/swift, smallest first, up to 1.7 GB in all (QUICK: 2 files of
 # 20–40 MB).
 build_large() {
-  local dir=$1 root=/opt/swift n=0 f which
+  local root=/opt/swift which
   [ -d "$root" ] || root=/usr
-  mkdir "$dir"
   if [ "$QUICK" = 1 ]; then
     which="2 files of 20–40 MB"
     find "$root" -xdev -type f -size +20M -size -40M -printf '%s\t%p\n' | sort -n | head -n 2
@@ -199,8 +196,7 @@ build_large() {
     find "$root" -xdev -type f -size +50M -printf '%s\t%p\n' | sort -n |
       awk -F'\t' '{ t += $1; if (t > 1.7e9) exit; print }'
   fi > "$scratch/large.list"
-  while IFS=$'\t' read -r _ f; do cp "$f" "$dir/$((n++))-$(basename "$f")"; done < "$scratch/large.list"
-  chmod a-x "$dir"/*
+  copy_listed "$1" "$scratch/large.list"
   SOURCE[large]="copies of $which under $root, exec bits cleared"
 }
 

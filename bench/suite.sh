@@ -137,28 +137,22 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 # ---------------------------------------------------------------------------------------------
 # Datasets
 
-# Lake refuses symlinks that point outside the tree; drop them all so every tool sees the same files.
 build_small() {
-  local dir=$1 src
+  local src
   if [ "$QUICK" = 1 ]; then src=(/usr/share/perl /usr/include/linux); else src=(/usr/share /usr/include); fi
-  mkdir "$dir"
-  for s in "${src[@]}"; do [ -d "$s" ] && cp -a "$s" "$dir/$(tr / _ <<< "${s#/}")"; done
-  find "$dir" -type l -delete
+  copy_trees "$1" "${src[@]}"
   SOURCE[small]="copies of ${src[*]} (symlinks dropped)"
 }
 
 build_large() {
-  local dir=$1 root=/opt/swift n=0 f which
+  local root=/opt/swift which
   [ -d "$root" ] || root=/usr
-  mkdir "$dir"
   if [ "$QUICK" = 1 ]; then
-    which="2 files of 20–40 MB"; find "$root" -xdev -type f -size +20M -size -40M | sort | head -n 2
+    which="2 files of 20–40 MB"; find "$root" -xdev -type f -size +20M -size -40M -printf '%s\t%p\n' | sort -t$'\t' -k2 | head -n 2
   else
-    which="the files over 50 MB"; find "$root" -xdev -type f -size +50M | sort
+    which="the files over 50 MB"; find "$root" -xdev -type f -size +50M -printf '%s\t%p\n' | sort -t$'\t' -k2
   fi > "$scratch/large.list"
-  while IFS= read -r f; do cp "$f" "$dir/$((n++))-$(basename "$f")"; done < "$scratch/large.list"
-  # Artifacts are data: checkout --link copies executables (a hard link would share the mode).
-  chmod a-x "$dir"/*
+  copy_listed "$1" "$scratch/large.list"
   SOURCE[large]="copies of $which under $root, exec bits cleared"
 }
 
