@@ -61,7 +61,7 @@ extension Lake {
         try store.prepareForWriting()
         let written: SnapshotArchive.Written
         do {
-            written = try SnapshotArchive.write(manifest, store: store, rootName: rootName, to: path, mtime: mtime, level: level, verifying: true)
+            written = try SnapshotArchive.write(manifest, store: store, rootName: rootName, to: path, mtime: mtime, level: level)
         } catch ArchiveError.mismatch(_, let entry, let problem) {
             // The objects were read without hashing (the check is this verification): a
             // mismatch here is a damaged object in the store, not a damaged archive.

@@ -4,7 +4,7 @@ import LakeTestSupport
 import Testing
 
 /// The reader that follows a zstd file while another thread writes it (the archive check that
-/// runs beside the writing, `SnapshotArchive.write(verifying:)`).
+/// runs beside the writing in `SnapshotArchive.write`).
 @Suite struct ZstdTests {
     /// Writes `data` compressed, a slice at a time with pauses, on another thread; returns the
     /// bytes a reader following the file decompressed, or its error. With `cutAfter`, the
