@@ -49,16 +49,24 @@ public final class ObjectBatch: @unchecked Sendable {
 
     /// Streams `fd` into a loose object: hashed while it is written to `tmp/`, then renamed to
     /// its name (or dropped when the object exists already). `observe` sees every chunk.
+    ///
+    /// Where the filesystem shares extents (XFS, btrfs), the temp file is a clone of `fd`
+    /// instead, and the clone's bytes are hashed: nothing is copied, the object takes no
+    /// space of its own, and what is hashed is what is stored, even if the source changes
+    /// meanwhile (the caller's size and mtime checks then refuse it).
     public func storeLoose(from fd: Int32, path: String, buffer: UnsafeMutableRawPointer, bufferSize: Int,
                            observe: (UnsafeRawBufferPointer) -> Void) throws -> (id: ObjectID, size: UInt64, written: Bool) {
-        try writeLoose(expecting: nil) { sink in
+        func stream(_ source: Int32, _ name: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
             while true {
-                let n = try FileIO.read(fd, buffer, bufferSize, path: path)
+                let n = try FileIO.read(source, buffer, bufferSize, path: name)
                 if n == 0 { break }
                 let chunk = UnsafeRawBufferPointer(start: buffer, count: n)
                 observe(chunk)
                 try sink(chunk)
             }
+        }
+        return try writeLoose(expecting: nil, cloning: fd) { sink, clone in
+            if let clone { try stream(clone.fd, clone.path, into: sink) } else { try stream(fd, path, into: sink) }
         }
     }
 
@@ -73,12 +81,17 @@ public final class ObjectBatch: @unchecked Sendable {
             let id = SHA256Hasher.hash(bytes)
             return id == expecting ? try store(bytes, as: id) : id
         }
-        return try writeLoose(expecting: expecting, produce).id
+        return try withoutActuallyEscaping(produce) { produce in
+            try writeLoose(expecting: expecting) { sink, _ in try produce(sink) }.id
+        }
     }
 
     /// Writes chunks to a temp file while hashing them, then renames it to the object's name:
-    /// unless the object is stored already, or its hash is not `expecting`.
-    private func writeLoose(expecting: ObjectID?, _ produce: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws
+    /// unless the object is stored already, or its hash is not `expecting`. With `cloning`,
+    /// the temp file is first made a clone of that descriptor; when that works, `produce`
+    /// gets the clone, opened for reading, and its chunks are only hashed.
+    private func writeLoose(expecting: ObjectID?, cloning source: Int32? = nil,
+                            _ produce: ((UnsafeRawBufferPointer) throws -> Void, _ clone: (fd: Int32, path: String)?) throws -> Void) throws
         -> (id: ObjectID, size: UInt64, written: Bool) {
         let tmp = store.tmpDirectory + "/" + FileIO.uniqueName("loose")
         let out = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
@@ -86,13 +99,22 @@ public final class ObjectBatch: @unchecked Sendable {
         var size: UInt64 = 0
         do {
             defer { close(out) }
-            try produce { chunk in
-                hasher.update(chunk)
-                try FileIO.writeAll(out, chunk, path: tmp)
-                // Start the disk write now, while the next chunk is hashed: the commit's one
-                // sync then waits for little (git's batch fsync mode does the same).
-                lake_start_writeback(out, Int64(size), Int64(chunk.count))
-                size += UInt64(chunk.count)
+            if let source, lake_reflink(source, out) == 0 {
+                let clone = try FileIO.open(tmp, O_RDONLY)
+                defer { close(clone) }
+                try produce({ chunk in
+                    hasher.update(chunk)
+                    size += UInt64(chunk.count)
+                }, (clone, tmp))
+            } else {
+                try produce({ chunk in
+                    hasher.update(chunk)
+                    try FileIO.writeAll(out, chunk, path: tmp)
+                    // Start the disk write now, while the next chunk is hashed: the commit's one
+                    // sync then waits for little (git's batch fsync mode does the same).
+                    lake_start_writeback(out, Int64(size), Int64(chunk.count))
+                    size += UInt64(chunk.count)
+                }, nil)
             }
         } catch {
             unlink(tmp)
