@@ -13,6 +13,8 @@
 #        OUT              the report (default: bench/RESULTS.md)
 #        DATASETS         which to run, default "large pipeline small"
 #        TREE=DIR         bench DIR as it is instead (dataset "tree"; read-only: no 1%-changed test)
+#        BENCH_DIR        where the datasets, stores and copies go (default /tmp): its
+#                         filesystem decides whether large files are cloned (XFS, btrfs)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,7 +37,7 @@ tree_at_start=$(git -C "$here/.." describe --always --dirty 2>/dev/null || echo 
 lake=$LAKE_BIN
 cores=$(nproc)
 
-scratch=$(mktemp -d /tmp/lake-suite.XXXX)
+scratch=$(mktemp -d "${BENCH_DIR:-/tmp}/lake-suite.XXXX")
 trap 'chmod -R u+w "$scratch" 2>/dev/null; rm -rf "$scratch"' EXIT
 attic=$scratch/attic   # retired trees of many files, deleted at the end
 mkdir "$attic" "$scratch/work"
