@@ -188,7 +188,7 @@ private final class Worker {
     /// Ingests the scan's entry number `index`.
     func ingest(_ entry: TreeScanner.Entry, at index: Int) throws {
         let path = entry.path
-        let hit = entry.isRegular ? cache[path] : nil
+        let hit = cache[path]
         if entry.isRegular, hit == nil {
             // Nothing cached, so nothing to compare a stat with: open straight away and stat
             // the open file. O_NONBLOCK: should it have become a fifo since readdir, the open
@@ -206,7 +206,7 @@ private final class Worker {
         var st = stat()
         guard fstatat(baseFd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 else { throw SystemError("stat", path: full(path)) }
         switch st.st_mode & S_IFMT {
-        case S_IFREG: try ingestFile(path, st, hit: entry.isRegular ? hit : cache[path], at: index)
+        case S_IFREG: try ingestFile(path, st, hit: hit, at: index)
         case S_IFLNK: try ingestLink(path, size: Int(st.st_size))
         default: throw StoreError.unsupportedFile(path: full(path), type: TreeScanner.describe(mode: st.st_mode))
         }
