@@ -24,12 +24,15 @@ let package = Package(
         // Archives are tar streams compressed in-process with the system's libzstd, which also
         // reads .zst tables.
         .systemLibrary(name: "CZstd", providers: [.apt(["libzstd-dev"])]),
+        // XXH3 from the system's libxxhash (libxxhash-dev): the seal that lets a checkout check
+        // a large object at memory speed instead of re-hashing it with SHA-256 (Seal.swift).
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         // Linux calls Swift cannot reach directly (syncfs, sync_file_range, FICLONE, O_PATH).
         .target(name: "CLakeSys"),
         .target(name: "LakeCore", dependencies: ["CCrypto"]),
         // Tabular files compressed as .gz or .zst are profiled as they are committed.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "LakeStore", dependencies: ["LakeCore", "CLakeSys", "CZlib", "CZstd"]),
+        .target(name: "LakeStore", dependencies: ["LakeCore", "CLakeSys", "CXXHash", "CZlib", "CZstd"]),
         .target(name: "LakeCatalog", dependencies: [
             "LakeCore", "LakeStore", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),

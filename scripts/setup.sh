@@ -2,7 +2,7 @@
 # Installs the system libraries Lake builds against, when any is missing (Debian, as root).
 # Sourced by scripts/demo.sh and scripts/test.sh.
 set -euo pipefail
-packages=(libsqlite3-dev libssl-dev libzstd-dev zlib1g-dev libcurl4-openssl-dev util-linux bsdutils git zstd tar xfsprogs)
+packages=(libsqlite3-dev libssl-dev libzstd-dev libxxhash-dev xxhash zlib1g-dev libcurl4-openssl-dev util-linux bsdutils git zstd tar xfsprogs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,7 +4,8 @@ import LakeCore
 
 /// How a checkout places loose (large) objects.
 public enum CheckoutMode: String, Sendable, Codable {
-    /// Reflink where the filesystem can, else copy; every byte is verified.
+    /// Reflink where the filesystem can, else copy; every byte is checked, against the object's
+    /// seal where it has one, else against its name.
     case copy
     /// Hard-link the store's read-only object files (executables are copied, so their mode
     /// holds). Linked bytes are not re-read: `lake fsck` verifies them.
@@ -119,12 +120,13 @@ public enum Checkout {
             let src = try FileIO.open(objectPath, O_RDONLY)
             defer { close(src) }
             if lake_reflink(src, fd) == 0 {
-                let actual = try store.read(at: location) { _ in }
-                guard actual == e.object else { throw StoreError.corruptObject(e.object, actual: actual, location: objectPath) }
+                try store.readSealed(e.object, restart: {}) { _ in }
                 return .reflinked
             }
         }
-        try store.read(e.object) { try FileIO.writeAll(fd, $0, path: path) }
+        try store.readSealed(e.object, restart: {
+            guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { throw SystemError("rewrite", path: path) }
+        }) { try FileIO.writeAll(fd, $0, path: path) }
         return .written
     }
 }

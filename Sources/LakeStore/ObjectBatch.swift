@@ -94,8 +94,9 @@ public final class ObjectBatch: @unchecked Sendable {
                             _ produce: ((UnsafeRawBufferPointer) throws -> Void, _ clone: (fd: Int32, path: String)?) throws -> Void) throws
         -> (id: ObjectID, size: UInt64, written: Bool) {
         let tmp = store.tmpDirectory + "/" + FileIO.uniqueName("loose")
-        let out = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
+        let out = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
         var hasher = SHA256Hasher()
+        var sealer = Seal.Hasher()
         var size: UInt64 = 0
         do {
             defer { close(out) }
@@ -104,11 +105,13 @@ public final class ObjectBatch: @unchecked Sendable {
                 defer { close(clone) }
                 try produce({ chunk in
                     hasher.update(chunk)
+                    sealer.update(chunk)
                     size += UInt64(chunk.count)
                 }, (clone, tmp))
             } else {
                 try produce({ chunk in
                     hasher.update(chunk)
+                    sealer.update(chunk)
                     try FileIO.writeAll(out, chunk, path: tmp)
                     // Start the disk write now, while the next chunk is hashed: the commit's one
                     // sync then waits for little (git's batch fsync mode does the same).
@@ -116,6 +119,7 @@ public final class ObjectBatch: @unchecked Sendable {
                     size += UInt64(chunk.count)
                 }, nil)
             }
+            try seal(out, with: sealer.finalize(), path: tmp)
         } catch {
             unlink(tmp)
             throw error
@@ -179,12 +183,22 @@ public final class ObjectBatch: @unchecked Sendable {
             try bytes.withUnsafeBytes { try shared!.append(id, $0) }
         } else {
             let tmp = store.tmpDirectory + "/" + FileIO.uniqueName("loose")
-            let out = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
+            let out = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
             defer { close(out) }
-            try bytes.withUnsafeBytes { try FileIO.writeAll(out, $0, path: tmp) }
+            try bytes.withUnsafeBytes {
+                try FileIO.writeAll(out, $0, path: tmp)
+                try seal(out, with: Seal(of: $0), path: tmp)
+            }
             try place(tmp, as: id)
         }
         return id
+    }
+
+    /// Attaches the seal of the bytes just hashed to the temp file, then makes it read-only, as
+    /// every object file is (attaching needs write permission on the file).
+    private func seal(_ fd: Int32, with seal: Seal, path: String) throws {
+        seal.attach(to: fd)
+        guard fchmod(fd, 0o444) == 0 else { throw SystemError("chmod", path: path) }
     }
 
     /// Renames a finished temp file to the loose object's name.

@@ -232,6 +232,23 @@ public final class ObjectStore: @unchecked Sendable {
         guard actual == id else { throw StoreError.corruptObject(id, actual: actual, location: location.describe) }
     }
 
+    /// Like `read(_:_:)`, but a loose object with a seal (Seal.swift) is checked against the seal,
+    /// at memory speed, instead of against its name. A mismatch cannot tell a damaged object
+    /// from a damaged seal, so then `restart` undoes what `body` did and the object is read
+    /// again, checked by name, which decides. Other objects are checked by name at once.
+    public func readSealed(_ id: ObjectID, restart: () throws -> Void, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let location = try locate(id)
+        guard case .loose(let path) = location, let seal = Seal.attached(to: path) else { return try read(id, body) }
+        var sealer = Seal.Hasher()
+        try stream(location, checkingParts: false) { chunk in
+            sealer.update(chunk)
+            try body(chunk)
+        }
+        guard sealer.finalize() != seal else { return }
+        try restart()
+        try read(id, body)
+    }
+
     /// Like `read(_:_:)`, but the hash is checked before the first byte reaches `body`, for
     /// callers that write straight to a user (`lake cat`): packed objects are buffered, loose
     /// ones are read twice (the second time from the page cache).

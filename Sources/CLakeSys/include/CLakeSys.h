@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+// fsetxattr and getxattr, for objects' seals: Glibc's Swift module leaves this header out.
+#include <sys/xattr.h>
 
 /// Flushes every dirty page of the filesystem holding `fd` (one sync per commit).
 int lake_syncfs(int fd);
