@@ -93,6 +93,9 @@ import Testing
         let f = try Fixture()
         try f.flipByte(at: 2_000_000)
         #expect(throws: StoreError.self) { try f.readSealed() }
+        var served = 0
+        #expect(throws: StoreError.self) { try f.store.readVerifiedFirst(f.entry.object) { served += $0.count } }
+        #expect(served == 0, "lake cat's read checks before the first byte")
         let out = f.dir.at("out")
         let manifest = try Manifest(entries: [f.entry])
         #expect(throws: StoreError.self) { try Checkout.run(manifest, store: f.store, into: out, mode: .copy) }
@@ -107,6 +110,10 @@ import Testing
         let read = try f.readSealed()
         #expect(read.restarts == 1)
         #expect(read.bytes == f.bytes)
+        try f.store.check(f.entry.object)
+        var served = Data()
+        try f.store.readVerifiedFirst(f.entry.object) { served.append(contentsOf: $0) }
+        #expect(served == f.bytes)
         let report = try Checkout.run(try Manifest(entries: [f.entry]), store: f.store, into: f.dir.at("out"), mode: .copy)
         #expect(report.files == 1)
         #expect(FileManager.default.contents(atPath: f.dir.at("out/big.bin")) == f.bytes)
