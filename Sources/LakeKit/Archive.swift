@@ -104,7 +104,7 @@ extension Lake {
                 }
                 try verified.get()
                 try batch.finish()
-                try store.sync()
+                try store.syncWritten()
                 return RestoreReport(snapshot: id.description, archive: record.archive, files: manifest.entries.count,
                                      objectsWritten: batch.claimedCount)
             } catch {

@@ -56,7 +56,7 @@ extension Lake {
             try batch.finish()
             // A catalogued snapshot has its metrics recorded already (an unchanged tree).
             let metrics = try catalog.hasSnapshot(ingest.manifest.id) ? [] : Metrics.values(of: ingest.manifest, in: store)
-            try store.sync()
+            try store.syncWritten()
             for path in superseded { unlink(path) }
             // The stat cache is saved while the catalog records the commit: its entries name
             // objects that are synced, so it holds whether or not the recording succeeds.

@@ -228,7 +228,7 @@ extension Lake {
             }
         }
         try batch.finish()
-        try store.sync()
+        try store.syncWritten()
         for path in superseded { unlink(path) }
         let recorded = try writerLock.withLock { try catalog.recordRun(run, outputs: contents) }
         if recorded.status == "succeeded" {

@@ -205,6 +205,6 @@ public final class ObjectBatch: @unchecked Sendable {
     private func place(_ tmp: String, as id: ObjectID) throws {
         let final = store.loosePath(id)
         try FileIO.makeDirectories(FileIO.parent(final))
-        try FileIO.rename(tmp, final)
+        try store.put(tmp, at: final)
     }
 }

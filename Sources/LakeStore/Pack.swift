@@ -171,7 +171,7 @@ public final class PackWriter {
         try flush()
         let name = SHA256Hasher.hash(index).hex
         let path = "\(store.packsDirectory)/\(name).pack"
-        try FileIO.rename(tmpPath, path)
+        try store.put(tmpPath, at: path)
         close(fd)
         fd = -1
         try store.registerPack(path: path, entries: entries)

@@ -86,7 +86,7 @@ extension ObjectStore {
         let text = ([Self.segmentsMagic] + parts.map { "\($0.id) \($0.size)" }).joined(separator: "\n") + "\n"
         let tmp = tmpDirectory + "/" + FileIO.uniqueName("segments")
         try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
-        try FileIO.rename(tmp, segmentsPath(full))
+        try put(tmp, at: segmentsPath(full))
         return path
     }
 }

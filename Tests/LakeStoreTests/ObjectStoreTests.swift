@@ -24,9 +24,10 @@ import Testing
         #expect(try store.location(of: big.object) == .loose(path: store.loosePath(big.object)))
         var st = stat()
         #expect(lstat(store.loosePath(big.object), &st) == 0 && st.st_mode & 0o777 == 0o444, "loose objects are read-only")
-        // Two workers at most: each writes its own pack; nothing is left in tmp/.
+        // Two workers at most: each writes its own pack; once synced, nothing is left in tmp/.
         let packs = try FileManager.default.contentsOfDirectory(atPath: store.packsDirectory)
         #expect((1 ... ProcessInfo.processInfo.activeProcessorCount).contains(packs.count))
+        try store.syncWritten()
         #expect(try FileManager.default.contentsOfDirectory(atPath: store.tmpDirectory).isEmpty)
         // A fresh store instance reads the packs' indexes back.
         let reopened = ObjectStore(root: store.root)
@@ -88,6 +89,42 @@ import Testing
         #expect(try reopened.damagedPacks.keys.contains(broken))
         #expect(try reopened.bytes(of: second.manifest.entries[0].object) == Array("second\n".utf8))
         #expect(throws: StoreError.self) { try reopened.bytes(of: first.manifest.entries[0].object) }
+    }
+
+    /// A store that put files in place marks it in `tmp/` until they are synced, so that a
+    /// writer that reuses them syncs the whole filesystem while another marker is there.
+    @Test func unsyncedMarkersLastUntilTheirFilesAreDurable() throws {
+        let dir = TempDirectory()
+        let store = try makeStore(dir)
+        func markers() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: store.tmpDirectory).filter { $0.hasPrefix("unsynced-") }.sorted()
+        }
+        let gone = Process()
+        gone.executableURL = URL(fileURLWithPath: "/bin/true")
+        try gone.run()
+        gone.waitUntilExit()
+        let dead = "unsynced-\(gone.processIdentifier)-1", alive = "unsynced-1-2", leftover = "pack-\(gone.processIdentifier)-3.tmp"
+        for name in [dead, alive, leftover] { dir.write(".lake/tmp/" + name, "") }
+        try store.prepareForWriting()
+        #expect(try markers() == [alive, dead], "temp files of the dead go, their markers stay for the next sync")
+        #expect(!FileManager.default.fileExists(atPath: store.tmpDirectory + "/" + leftover))
+
+        var random = SeededBytes(seed: 3)
+        let batch = ObjectBatch(store: store)
+        try batch.store([UInt8](random.next(ObjectStore.looseThreshold)))
+        try batch.store([UInt8]("small\n".utf8))
+        try batch.finish()
+        let all = try markers()
+        #expect(all.filter { $0.hasPrefix("unsynced-\(getpid())-") }.count == 1, "one marker for this process: \(all)")
+        try store.syncWritten()
+        #expect(try markers() == [alive], "the sync clears this process's marker and the dead one's, not a live writer's")
+
+        // Alone, the store syncs its own files; the marker goes with them.
+        unlink(store.tmpDirectory + "/" + alive)
+        try batch.store([UInt8](random.next(ObjectStore.looseThreshold)))
+        #expect(try markers().count == 1)
+        try store.syncWritten()
+        #expect(try markers().isEmpty)
     }
 
     func flipByte(in path: String, at offset: UInt64) throws {
