@@ -33,8 +33,11 @@ let package = Package(
         // Tabular files compressed as .gz or .zst are profiled as they are committed.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "LakeStore", dependencies: ["LakeCore", "CLakeSys", "CXXHash", "CZlib", "CZstd"]),
+        // The one SQLite setting GRDB has no call for (sqlite3_db_config is variadic): commands
+        // leave the WAL to `Catalog.trimWAL` instead of checkpointing it at every close.
+        .target(name: "CCatalogSQLite", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "LakeCatalog", dependencies: [
-            "LakeCore", "LakeStore", .product(name: "GRDB", package: "GRDB.swift"),
+            "LakeCore", "LakeStore", "CCatalogSQLite", .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .target(name: "LakeRetention", dependencies: ["LakeCore", "LakeStore", "CZstd", .product(name: "Yams", package: "Yams")]),

@@ -1,3 +1,4 @@
+import CCatalogSQLite
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -35,15 +36,16 @@ public final class Catalog: @unchecked Sendable {
             // A commit writes a row per file to two tables in one transaction: with SQLite's
             // default 2 MiB page cache, a large commit spills pages to the WAL over and over.
             try db.execute(sql: "PRAGMA cache_size = -65536")
-            // Keep the -wal and -shm files when the last connection closes (it still
-            // checkpoints everything into catalog.sqlite). Else every command finds no WAL,
-            // and GRDB makes one with a schema change (create and drop a table): two fsyncs
-            // and a schema reload on every connection, a millisecond or more per command.
-            // Read-only readers also need the two files (GRDB's DatabaseSharing guide).
-            // `trimWAL` keeps what stays small.
+            // Keep the -wal and -shm files when the last connection closes. Else every command
+            // finds no WAL, and GRDB makes one with a schema change (create and drop a table):
+            // two fsyncs and a schema reload on every connection, a millisecond or more per
+            // command. Read-only readers also need the two files (GRDB's DatabaseSharing guide).
+            //
+            // And leave the WAL to `closeWAL`, not to SQLite's checkpoint at every close.
             guard !db.configuration.readonly else { return }
             var persist: CInt = 1
-            let code = sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &persist)
+            var code = sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &persist)
+            if code == SQLITE_OK { code = lake_sqlite_no_checkpoint_on_close(db.sqliteConnection) }
             guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
         }
         pool = try CatalogError.wrap { try DatabasePool(path: path, configuration: config) }
@@ -56,25 +58,41 @@ public final class Catalog: @unchecked Sendable {
                 let unknown = try pool.read { db in try migrator.appliedIdentifiers(db).subtracting(migrator.migrations) }
                 throw CatalogError.newerSchema(path: path, unknown: unknown.sorted())
             }
-            if !complete { try migrator.migrate(pool) }
+            if !complete {
+                try migrator.migrate(pool)
+                wrote = true
+            }
         }
     }
 
-    /// The most WAL a command leaves behind (see `trimWAL`).
+    /// The most WAL a command leaves behind (see `closeWAL`).
     static let walKeptBytes = 256 << 10
 
-    deinit { trimWAL() }
+    /// Whether this catalog committed a write (`closeWAL`).
+    private var wrote = false
+    /// Set once `rebuild` has closed the pool itself.
+    private var closed = false
 
-    /// The WAL is persistent (see init), and the frames a command leaves in it stay valid: the
-    /// next command's first connection reads them all back to rebuild the -shm index, and its
-    /// close copies them into catalog.sqlite again. After a large write (a commit of 50,000
-    /// files leaves 9 MB, which made every later command 20 ms slower), truncate the WAL and
-    /// write one page, so that what stays is small, and never empty (GRDB would then write at
-    /// every open). Busy (a reader in another process) or read-only: left as it is.
-    private func trimWAL() {
+    deinit { closeWAL() }
+
+    /// What a command leaves of the WAL, which is persistent (see init) and which SQLite does
+    /// not checkpoint at close here. The frames a command finds in the WAL stay valid, and the
+    /// first connection that rebuilds the -shm index counts them as not yet copied: SQLite's
+    /// checkpoint at every close copied them into catalog.sqlite again, with three fsyncs (WAL,
+    /// directory, database), after every command, a read as much as a write. So:
+    /// - a command that wrote copies the WAL into catalog.sqlite (a passive checkpoint), which
+    ///   leaves the file alone whole after every command;
+    /// - a command that only read leaves the WAL as it found it;
+    /// - a WAL over 256 KiB (a commit of 50,000 files leaves 9 MB, which made every later
+    ///   command 20 ms slower) is truncated and one page written, so that what stays is small,
+    ///   and never empty (GRDB would then write at every open).
+    /// Busy (a reader in another process) or read-only: left as it is.
+    private func closeWAL() {
         var st = stat()
-        guard stat(path + "-wal", &st) == 0, st.st_size > Self.walKeptBytes else { return }
+        let large = stat(path + "-wal", &st) == 0 && st.st_size > Self.walKeptBytes
+        guard !closed, large || wrote else { return }
         _ = try? pool.writeWithoutTransaction { db in
+            guard large else { return _ = try db.checkpoint(.passive) }
             try db.checkpoint(.truncate)
             let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
             try db.execute(sql: "PRAGMA user_version = \(version)")
@@ -108,6 +126,7 @@ public final class Catalog: @unchecked Sendable {
             try CatalogError.wrap {
                 _ = try catalog.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
                 try catalog.pool.close()
+                catalog.closed = true
             }
         } catch {
             unlink(fresh)
@@ -152,6 +171,7 @@ public final class Catalog: @unchecked Sendable {
                 var result: T?
                 var journalLength: Int64?
                 do {
+                    defer { wrote = true }
                     try db.inTransaction(.immediate) {
                         try catchUp(db)
                         let start = try journal.size()
