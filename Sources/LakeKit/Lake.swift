@@ -99,9 +99,16 @@ public final class Lake {
     }
 
     /// Runs `body` as a command in flight: it holds the gc lock shared, so gc waits until the
-    /// objects it writes are catalogued.
+    /// objects it writes are catalogued. A command that fails after putting files in the store
+    /// syncs them before it reports the failure, which leaves no unsynced marker behind
+    /// (ObjectStore.syncWritten).
     func inFlight<T>(_ body: () throws -> T) throws -> T {
-        try LakeLock.gc(directory, shared: true).withLock(body)
+        try LakeLock.gc(directory, shared: true).withLock {
+            do { return try body() } catch {
+                try? store.syncWritten()
+                throw error
+            }
+        }
     }
 
     /// The manifest of a snapshot, read from its (verified) object.
