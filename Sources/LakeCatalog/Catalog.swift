@@ -80,8 +80,8 @@ public final class Catalog: @unchecked Sendable {
     /// first connection that rebuilds the -shm index counts them as not yet copied: SQLite's
     /// checkpoint at every close copied them into catalog.sqlite again, with three fsyncs (WAL,
     /// directory, database), after every command, a read as much as a write. So:
-    /// - a command that wrote copies the WAL into catalog.sqlite (a passive checkpoint), which
-    ///   leaves the file alone whole after every command;
+    /// - a command that wrote copies the WAL into catalog.sqlite (a passive checkpoint), so
+    ///   that after every write the file alone is whole;
     /// - a command that only read leaves the WAL as it found it;
     /// - a WAL over 256 KiB (a commit of 50,000 files leaves 9 MB, which made every later
     ///   command 20 ms slower) is truncated and one page written, so that what stays is small,
