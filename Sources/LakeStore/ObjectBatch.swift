@@ -3,7 +3,8 @@ import Foundation
 import LakeCore
 
 /// The objects one commit writes. Several threads add to it at once; each object is written
-/// once even when many files hold it. Nothing is durable until `ObjectStore.sync()`.
+/// once even when many files hold it. Nothing is durable until `ObjectStore.syncWritten()`
+/// (or `sync()`).
 public final class ObjectBatch: @unchecked Sendable {
     public let store: ObjectStore
     private let lock = NSLock()

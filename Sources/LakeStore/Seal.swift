@@ -27,14 +27,11 @@ public struct Seal: Equatable, Sendable {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    /// Attaches the seal to an open file; false where the filesystem keeps no user attributes
-    /// (or refuses one), which leaves the object unsealed, not wrong.
-    @discardableResult
-    func attach(to fd: Int32) -> Bool {
+    /// Attaches the seal to an open file. Where the filesystem keeps no user attributes (or
+    /// refuses one), the object stays unsealed, not wrong: readers then check it by name.
+    func attach(to fd: Int32) {
         #if os(Linux)
-        Array(text.utf8).withUnsafeBytes { fsetxattr(fd, Self.attribute, $0.baseAddress, $0.count, 0) == 0 }
-        #else
-        false
+        _ = Array(text.utf8).withUnsafeBytes { fsetxattr(fd, Self.attribute, $0.baseAddress, $0.count, 0) }
         #endif
     }
 

@@ -6,7 +6,8 @@
 // fsetxattr and getxattr, for objects' seals: Glibc's Swift module leaves this header out.
 #include <sys/xattr.h>
 
-/// Flushes every dirty page of the filesystem holding `fd` (one sync per commit).
+/// Flushes every dirty page of the filesystem holding `fd` (`ObjectStore.sync`; a commit
+/// syncs only its own files unless another writer's may be involved).
 int lake_syncfs(int fd);
 
 /// Starts writing back a file range to disk without waiting (sync_file_range WRITE), so the
