@@ -2,29 +2,26 @@ import CCrypto
 
 /// Incremental SHA-256 over OpenSSL's libcrypto, which uses the CPU's SHA instructions.
 ///
+/// Through libcrypto's SHA256_* calls, not EVP: the same code hashes the bytes, but EVP's first
+/// use loads openssl.cnf and sets up the default provider, 2.5 ms of every command that hashes
+/// anything (measured with `perf stat`). They are deprecated in OpenSSL 3 but not removed, so
+/// shim.h silences the warning.
+///
 /// ```swift
 /// var hasher = SHA256Hasher()
 /// hasher.update(bytes)
 /// let id = hasher.finalize()   // ObjectID
 /// ```
 public struct SHA256Hasher: ~Copyable {
-    private let context: OpaquePointer
+    private var context = SHA256_CTX()
 
     public init() {
-        guard let ctx = EVP_MD_CTX_new(), EVP_DigestInit_ex(ctx, SHA256Hasher.algorithm, nil) == 1 else {
-            fatalError("libcrypto cannot initialise SHA-256")
-        }
-        context = ctx
+        SHA256_Init(&context)
     }
-
-    deinit { EVP_MD_CTX_free(context) }
-
-    /// Fetched once: an implicit fetch on every init costs more than hashing a small file.
-    nonisolated(unsafe) private static let algorithm: OpaquePointer = EVP_MD_fetch(nil, "SHA256", nil)
 
     public mutating func update(_ buffer: UnsafeRawBufferPointer) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-        EVP_DigestUpdate(context, base, buffer.count)
+        SHA256_Update(&context, base, buffer.count)
     }
 
     public mutating func update(_ bytes: [UInt8]) {
@@ -34,8 +31,7 @@ public struct SHA256Hasher: ~Copyable {
     /// Call once, after the last update.
     public mutating func finalize() -> ObjectID {
         var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        EVP_DigestFinal_ex(context, &digest, &length)
+        SHA256_Final(&digest, &context)
         return ObjectID(digest: digest)
     }
 
