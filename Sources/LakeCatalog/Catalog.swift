@@ -17,7 +17,7 @@ private let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: s
 
 public final class Catalog: @unchecked Sendable {
     public let path: String
-    let pool: DatabasePool
+    let pool: DatabaseQueue
     public let journal: Journal
     /// Where manifests are read when a journal record is applied without one at hand.
     let store: ObjectStore
@@ -32,6 +32,7 @@ public final class Catalog: @unchecked Sendable {
         config.busyMode = .timeout(60)
         config.foreignKeysEnabled = true
         config.label = "lake-catalog"
+        config.journalMode = .wal
         config.prepareDatabase { db in
             // A commit writes a row per file to two tables in one transaction: with SQLite's
             // default 2 MiB page cache, a large commit spills pages to the WAL over and over.
@@ -48,7 +49,7 @@ public final class Catalog: @unchecked Sendable {
             if code == SQLITE_OK { code = lake_sqlite_no_checkpoint_on_close(db.sqliteConnection) }
             guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
         }
-        pool = try CatalogError.wrap { try DatabasePool(path: path, configuration: config) }
+        pool = try CatalogError.wrap { try DatabaseQueue(path: path, configuration: config) }
         let migrator = Self.migrator
         try CatalogError.wrap {
             let (superseded, complete) = try pool.read { db in
