@@ -28,9 +28,16 @@ extension Lake {
     /// both ends of a ref move inside the grace window, of every version that is not archived,
     /// of the inputs of kept failed runs; every manifest; every run's logs and code; and every
     /// object file younger than the grace. Packs whose live part falls below `rewriteBelow`
-    /// are rewritten: the new pack is made durable before the old one goes, so a live object
-    /// always exists somewhere. Holds the gc lock exclusively: commands in flight finish first.
-    public func gc(grace: TimeInterval, dryRun: Bool, rewriteBelow: Double = 0.5, now: Date = Date()) throws -> GCReport {
+    /// are rewritten, and so are all packs under `mergeBelow` bytes when there are at least
+    /// `mergeAtLeast` of them: their live objects go to one new pack, made durable before any
+    /// old one goes, so a live object always exists somewhere. Holds the gc lock exclusively:
+    /// commands in flight finish first.
+    ///
+    /// Why merge: a commit of a few changed files makes a pack or two, and every command's first
+    /// object lookup reads the index of every pack. A lake that commits every hour would read
+    /// 17,000 indexes a year later; git's `gc.autoPackLimit` is 50 for the same reason.
+    public func gc(grace: TimeInterval, dryRun: Bool, rewriteBelow: Double = 0.5, mergeBelow: UInt64 = 16 << 20,
+                   mergeAtLeast: Int = 50, now: Date = Date()) throws -> GCReport {
         try LakeLock.gc(directory, shared: false).withLock {
             let keptRuns = ((try? FileManager.default.contentsOfDirectory(atPath: runsDirectory)) ?? []).filter { $0.hasPrefix("run-") }
             let live = try catalog.liveSnapshots(movedSince: Timestamp.string(now.addingTimeInterval(-grace)), keptRuns: keptRuns)
@@ -67,31 +74,41 @@ extension Lake {
             for (id, location) in try store.packedObjects() {
                 if case .packed(let path, _, _) = location { byPack[path, default: []].append((id, location)) }
             }
-            for (pack, entries) in byPack.sorted(by: { $0.key < $1.key }) where !young(pack) {
+            let settled = byPack.filter { !young($0.key) }
+            let small = settled.keys.filter { (FileIO.lstat($0).map { UInt64($0.st_size) } ?? .max) < mergeBelow }
+            let merged = small.count >= mergeAtLeast ? Set(small) : []
+            var rewritten = [(pack: String, live: [(ObjectID, ObjectLocation)])]()
+            for (pack, entries) in settled.sorted(by: { $0.key < $1.key }) {
                 let dead = entries.filter { !keep.contains($0.0) }
-                guard !dead.isEmpty else { continue }
                 let liveEntries = entries.filter { keep.contains($0.0) }
-                guard liveEntries.isEmpty || Double(liveEntries.count) / Double(entries.count) < rewriteBelow else { continue }
+                let mostlyDead = !dead.isEmpty && Double(liveEntries.count) / Double(entries.count) < rewriteBelow
+                guard mostlyDead || merged.contains(pack) else { continue }
                 for (id, location) in dead {
                     guard case .packed(_, _, let length) = location else { continue }
                     report.dropped.append(.init(object: id.description, bytes: length, location: pack, why: why(id)))
                     report.bytesFreed += length
                 }
                 if liveEntries.isEmpty { report.packsDeleted += 1 } else { report.packsRewritten += 1 }
-                if dryRun { continue }
-                if !liveEntries.isEmpty {
-                    // The live objects go to a new pack, durable before the old one is removed.
-                    let writer = ObjectBatch(store: store).packWriter()
-                    for (id, location) in liveEntries {
+                rewritten.append((pack, liveEntries))
+            }
+            if !dryRun, !rewritten.isEmpty {
+                // The live objects of every pack that goes are checked and written to one new
+                // pack, durable before any old pack is removed.
+                let writer = ObjectBatch(store: store).packWriter()
+                var copied = Set<ObjectID>()
+                for (pack, live) in rewritten {
+                    for (id, location) in live where copied.insert(id).inserted {
                         var bytes = [UInt8]()
                         let actual = try store.read(at: location) { bytes.append(contentsOf: $0) }
                         guard actual == id else { throw StoreError.corruptObject(id, actual: actual, location: pack) }
                         try bytes.withUnsafeBytes { try writer.append(id, $0) }
                     }
-                    try writer.finish()
-                    try store.sync()
                 }
-                guard unlink(pack) == 0 else { throw SystemError("remove", path: pack) }
+                try writer.finish()
+                try store.sync()
+                for (pack, _) in rewritten {
+                    guard unlink(pack) == 0 else { throw SystemError("remove", path: pack) }
+                }
             }
             if !dryRun {
                 try store.sync()

@@ -58,6 +58,41 @@ import Testing
         #expect(try w.lake("fsck").status == 0)
     }
 
+    /// Commits of one changed file make a pack or two each, and every lookup reads every
+    /// pack's index: from 50 small packs on, gc merges them into one, and every version
+    /// stays whole.
+    @Test func manySmallPacksAreMergedIntoOne() throws {
+        let w = try CLIWorkspace()
+        func packs() -> Int {
+            ((try? FileManager.default.contentsOfDirectory(atPath: w.dir.at(".lake/packs"))) ?? []).filter { $0.hasSuffix(".pack") }.count
+        }
+        func commit(_ i: Int) throws {
+            w.dir.write("t/step.txt", "step \(i)\n")
+            w.dir.write("t/same.txt", "unchanged\n")
+            #expect(try w.lake("commit", "t", "--dataset", "d").status == 0)
+        }
+        for i in 1 ... 5 { try commit(i) }
+        let few = packs()
+        #expect(few >= 5)
+        #expect(try w.lake("gc", "--grace", "0s").status == 0)
+        #expect(packs() == few, "fewer than 50 small packs are left as they are")
+        for i in 6 ... 30 { try commit(i) }
+        #expect(packs() >= 50)
+        let dry = try #require(LakeCLI.json(try w.lake("--json", "gc", "--grace", "0s", "--dry-run")) as? [String: Any])
+        #expect((dry["packs_rewritten"] as? Int ?? 0) >= 50, "\(dry)")
+        #expect(packs() >= 50, "a dry run merges nothing")
+        let gc = try #require(LakeCLI.json(try w.lake("--json", "gc", "--grace", "0s")) as? [String: Any])
+        #expect((gc["packs_rewritten"] as? Int ?? 0) >= 50, "\(gc)")
+        #expect((gc["dropped"] as? [Any])?.isEmpty == true, "every version is live")
+        #expect(packs() == 1)
+        for i in [1, 17, 30] {
+            #expect(try w.lake("cat", "d@\(i):step.txt").stdout == "step \(i)\n")
+        }
+        #expect(try w.lake("cat", "d@1:same.txt").stdout == "unchanged\n")
+        let fsck = try w.lake("fsck")
+        #expect(fsck.status == 0 && fsck.stdout.contains("no problems"), "\(fsck.stdout)")
+    }
+
     /// Commits and gc at the same time: a commit in flight never loses an object to gc.
     @Test func commitsRunningDuringGcLoseNothing() throws {
         let w = try CLIWorkspace()
