@@ -17,7 +17,8 @@ private let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: s
 
 public final class Catalog: @unchecked Sendable {
     public let path: String
-    let pool: DatabaseQueue
+    /// The one connection a command needs (docs/format.md §1.2).
+    let connection: DatabaseQueue
     public let journal: Journal
     /// Where manifests are read when a journal record is applied without one at hand.
     let store: ObjectStore
@@ -49,18 +50,18 @@ public final class Catalog: @unchecked Sendable {
             if code == SQLITE_OK { code = lake_sqlite_no_checkpoint_on_close(db.sqliteConnection) }
             guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
         }
-        pool = try CatalogError.wrap { try DatabaseQueue(path: path, configuration: config) }
+        connection = try CatalogError.wrap { try DatabaseQueue(path: path, configuration: config) }
         let migrator = Self.migrator
         try CatalogError.wrap {
-            let (superseded, complete) = try pool.read { db in
+            let (superseded, complete) = try connection.read { db in
                 (try migrator.hasBeenSuperseded(db), try migrator.hasCompletedMigrations(db))
             }
             if superseded {
-                let unknown = try pool.read { db in try migrator.appliedIdentifiers(db).subtracting(migrator.migrations) }
+                let unknown = try connection.read { db in try migrator.appliedIdentifiers(db).subtracting(migrator.migrations) }
                 throw CatalogError.newerSchema(path: path, unknown: unknown.sorted())
             }
             if !complete {
-                try migrator.migrate(pool)
+                try migrator.migrate(connection)
                 wrote = true
             }
         }
@@ -71,7 +72,7 @@ public final class Catalog: @unchecked Sendable {
 
     /// Whether this catalog committed a write (`closeWAL`).
     private var wrote = false
-    /// Set once `rebuild` has closed the pool itself.
+    /// Set once `rebuild` has closed the connection itself.
     private var closed = false
 
     deinit { closeWAL() }
@@ -92,7 +93,7 @@ public final class Catalog: @unchecked Sendable {
         var st = stat()
         let large = stat(path + "-wal", &st) == 0 && st.st_size > Self.walKeptBytes
         guard !closed, large || wrote else { return }
-        _ = try? pool.writeWithoutTransaction { db in
+        _ = try? connection.writeWithoutTransaction { db in
             guard large else { return _ = try db.checkpoint(.passive) }
             try db.checkpoint(.truncate)
             let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
@@ -125,8 +126,8 @@ public final class Catalog: @unchecked Sendable {
             }
             // Everything into the main file before it is renamed: its -wal file is not moved.
             try CatalogError.wrap {
-                _ = try catalog.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
-                try catalog.pool.close()
+                _ = try catalog.connection.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+                try catalog.connection.close()
                 catalog.closed = true
             }
         } catch {
@@ -157,7 +158,7 @@ public final class Catalog: @unchecked Sendable {
     public static var migrationIdentifiers: [String] { CatalogSQL.migrations.map(\.0) }
 
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try CatalogError.wrap { try pool.read(body) }
+        try CatalogError.wrap { try connection.read(body) }
     }
 
     /// One IMMEDIATE transaction: it takes SQLite's write lock at its start, so two writers
@@ -168,7 +169,7 @@ public final class Catalog: @unchecked Sendable {
     /// change the caller was told failed never appears later.
     func write<T>(_ body: (Database) throws -> T) throws -> T {
         try CatalogError.wrap {
-            try pool.writeWithoutTransaction { db in
+            try connection.writeWithoutTransaction { db in
                 var result: T?
                 var journalLength: Int64?
                 do {
