@@ -274,6 +274,33 @@ public final class Catalog: @unchecked Sendable {
         }
     }
 
+    /// The metrics of the latest version of `dataset`, by the object of the file they came from
+    /// (one file's, where several files hold one object). Metrics are a function of a file's
+    /// bytes, so a commit takes those of its unchanged files from here instead of parsing them
+    /// again.
+    public func latestMetricsByObject(of dataset: DatasetName) throws -> [ObjectID: [(key: String, value: Double)]] {
+        try read { db in
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+                SELECT f.object_id, f.path, m.key, m.value
+                FROM datasets d
+                JOIN versions v ON v.dataset_id = d.id
+                JOIN snapshots s ON s.id = v.snapshot_id
+                JOIN metric_values m ON m.snapshot = s.seq
+                JOIN files f ON f.snapshot = m.snapshot AND f.path = m.path
+                WHERE d.name = ? AND v.version = (SELECT max(version) FROM versions WHERE dataset_id = d.id)
+                ORDER BY f.path, m.key
+                """), arguments: [dataset.rawValue])
+            var values = [ObjectID: [(key: String, value: Double)]](), source = [ObjectID: String]()
+            while let row = try rows.next() {
+                guard let id = try? ObjectID(parsing: row[0]), let path: String = row[1] else { continue }
+                guard source[id, default: path] == path else { continue }
+                source[id] = path
+                values[id, default: []].append((row[2], row[3]))
+            }
+            return values
+        }
+    }
+
     /// The files of a snapshot, by path. Columns are read by position: by name, GRDB
     /// lowercases the name for every row, the most of the time listing 50,000 files took.
     public func files(of snapshot: SnapshotID) throws -> [FileRecord] {

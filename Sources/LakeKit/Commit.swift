@@ -55,7 +55,8 @@ extension Lake {
             if try !store.contains(ingest.manifest.id.object) { try batch.store(ingest.manifest.encoded()) }
             try batch.finish()
             // A catalogued snapshot has its metrics recorded already (an unchanged tree).
-            let metrics = try catalog.hasSnapshot(ingest.manifest.id) ? [] : Metrics.values(of: ingest.manifest, in: store)
+            let metrics = try catalog.hasSnapshot(ingest.manifest.id) ? []
+                : Metrics.values(of: ingest.manifest, in: store) { try catalog.latestMetricsByObject(of: dataset) }
             try store.syncWritten()
             for path in superseded { unlink(path) }
             // The stat cache is saved while the catalog records the commit: its entries name

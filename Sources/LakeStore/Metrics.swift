@@ -40,11 +40,21 @@ public enum Metrics {
     static let defaultPatterns = ["metrics*.json", "*_metrics.json", "manifest.json", "report*.json"]
 
     /// The metrics of a manifest's metrics files, read from the store. A file that is not a
-    /// JSON object gives none.
-    public static func values(of manifest: Manifest, in store: ObjectStore) throws -> [Value] {
+    /// JSON object gives none. `known` gives the metrics of objects already parsed (a
+    /// dataset's latest version, by object); it is called once, at the first metrics file.
+    /// Parsing is the cost it saves: about 200,000 instructions for a 130-byte file (callgrind),
+    /// a tenth of a commit that changed one file of a pipeline's 90.
+    public static func values(of manifest: Manifest, in store: ObjectStore,
+                              known: () throws -> [ObjectID: [(key: String, value: Double)]] = { [:] }) throws -> [Value] {
         var out = [Value]()
+        var parsed: [ObjectID: [(key: String, value: Double)]]?
         let patterns = self.patterns, onlyJSON = patterns == defaultPatterns
         for e in manifest.entries where !e.isSymlink && e.size <= maxBytes && isMetricsFile(e.path, patterns, onlyJSON: onlyJSON) {
+            if parsed == nil { parsed = try known() }
+            if let values = parsed?[e.object] {
+                out += values.map { Value(path: e.path, key: $0.key, value: $0.value) }
+                continue
+            }
             guard let json = try? JSONSerialization.jsonObject(with: Data(store.bytes(of: e.object))) else { continue }
             flatten(json, prefix: "", path: e.path, into: &out)
         }

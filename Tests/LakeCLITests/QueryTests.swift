@@ -256,6 +256,33 @@ import Testing
     }
 }
 
+extension MetricsTests {
+    /// A commit takes the metrics of unchanged files from the dataset's latest version: they
+    /// must be what parsing the files gives, for every path that holds the same bytes.
+    @Test func metricsOfUnchangedFilesAreThoseParsingGives() throws {
+        let w = try CLIWorkspace()
+        let report = #"{"rmse": 0.61, "folds": [{"auc": 0.7}, {"auc": 0.72}], "ok": true}"#
+        w.dir.write("m/report.json", report)
+        w.dir.write("m/model.pkl", "model 1\n")
+        #expect(try w.lake("commit", "m", "--dataset", "ml").status == 0)
+        w.dir.write("m/copy/report_again.json", report)
+        w.dir.write("m/model.pkl", "model 2\n")
+        #expect(try w.lake("commit", "m", "--dataset", "ml").status == 0)
+        func metrics(_ version: Int) throws -> [String] {
+            let show = try #require(LakeCLI.json(try w.lake("--json", "show", "ml@\(version)")) as? [String: Any])
+            return try #require(show["metrics"] as? [[String: Any]]).map { "\($0["path"] ?? "") \($0["key"] ?? "") \($0["value"] ?? "")" }
+        }
+        #expect(try metrics(1) == ["report.json folds.0.auc 0.7", "report.json folds.1.auc 0.72", "report.json rmse 0.61"])
+        #expect(try metrics(2) == ["copy/report_again.json folds.0.auc 0.7", "copy/report_again.json folds.1.auc 0.72",
+                                   "copy/report_again.json rmse 0.61"] + metrics(1), "both paths, each under its own")
+        let before = try w.lake("--json", "query", "SELECT * FROM metrics ORDER BY snapshot_id, path, key").stdout
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: w.dir.at(".lake/catalog.sqlite" + suffix)) }
+        #expect(try w.lake("fsck", "--rebuild-catalog").status == 0)
+        #expect(try w.lake("--json", "query", "SELECT * FROM metrics ORDER BY snapshot_id, path, key").stdout == before,
+                "a rebuild parses every file again and finds the same")
+    }
+}
+
 @Suite struct QueryEdgeTests {
     @Test func paramsCompareAsNumbersAndQueriesAreOneStatementWithEveryParamGiven() throws {
         let w = try CLIWorkspace()
