@@ -47,11 +47,11 @@ public enum Metrics {
     public static func values(of manifest: Manifest, in store: ObjectStore,
                               known: () throws -> [ObjectID: [(key: String, value: Double)]] = { [:] }) throws -> [Value] {
         var out = [Value]()
-        var parsed: [ObjectID: [(key: String, value: Double)]]?
+        var reusable: [ObjectID: [(key: String, value: Double)]]?
         let patterns = self.patterns, onlyJSON = patterns == defaultPatterns
         for e in manifest.entries where !e.isSymlink && e.size <= maxBytes && isMetricsFile(e.path, patterns, onlyJSON: onlyJSON) {
-            if parsed == nil { parsed = try known() }
-            if let values = parsed?[e.object] {
+            if reusable == nil { reusable = try known() }
+            if let values = reusable?[e.object] {
                 out += values.map { Value(path: e.path, key: $0.key, value: $0.value) }
                 continue
             }

@@ -415,27 +415,13 @@ public final class ObjectStore: @unchecked Sendable {
     }
 
     private static func syncAll(_ paths: [String], data: Bool) throws {
-        final class FirstError: @unchecked Sendable {
-            let lock = NSLock()
-            var error: Error?
+        try Parallel.forEach(paths, width: 4) { path in
+            let fd = try FileIO.open(path, data ? O_RDONLY : O_RDONLY | O_DIRECTORY)
+            defer { close(fd) }
+            guard (data ? fdatasync(fd) : fsync(fd)) == 0 else { throw SystemError("sync", path: path) }
         }
-        let failed = FirstError()
-        let lanes = min(4, paths.count)
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            for path in stride(from: lane, to: paths.count, by: lanes).map({ paths[$0] }) {
-                do {
-                    let fd = try FileIO.open(path, data ? O_RDONLY : O_RDONLY | O_DIRECTORY)
-                    defer { close(fd) }
-                    guard (data ? fdatasync(fd) : fsync(fd)) == 0 else { throw SystemError("sync", path: path) }
-                } catch {
-                    failed.lock.lock()
-                    if failed.error == nil { failed.error = error }
-                    failed.lock.unlock()
-                }
-            }
-        }
-        if let error = failed.error { throw error }
     }
+
 }
 
 /// Brings objects a lake lacks into its store, verified (LakeRemote's remotes).

@@ -1,14 +1,15 @@
 import Foundation
 
-/// Runs network transfers side by side: each waits on the server most of the time, so more of
-/// them than there are cores keep the link busy (GCD's pool would run only one per core).
-enum Parallel {
+/// Runs blocking work side by side (network transfers, syncs): each waits on a server or a
+/// disk most of the time, so more of them than there are cores keep it busy (GCD's pool would
+/// run only one per core).
+public enum Parallel {
     /// Transfers in flight at once.
-    static let width = 8
+    public static let width = 8
 
     /// Calls `body` on every item from `width` threads; the first error stops the others
     /// taking new items and is rethrown.
-    static func forEach<T>(_ items: [T], width: Int = Parallel.width, _ body: @escaping (T) throws -> Void) throws {
+    public static func forEach<T>(_ items: [T], width: Int = Parallel.width, _ body: @escaping (T) throws -> Void) throws {
         guard items.count > 1 else { return try items.forEach(body) }
         let state = State()
         let group = DispatchGroup()
