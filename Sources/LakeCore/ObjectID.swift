@@ -7,12 +7,30 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// The prefix every written object ID carries.
     public static let scheme = "sha256:"
 
-    public init(digest: [UInt8]) {
+    /// From the 32 digest bytes, in any collection: stores and caches read IDs from slices of
+    /// what they loaded, without an array per ID. Inlinable, so it is specialized for each.
+    @inlinable
+    public init<Digest: Collection>(digest: Digest) where Digest.Element == UInt8 {
         precondition(digest.count == 32, "a SHA-256 digest has 32 bytes")
-        func word(_ i: Int) -> UInt64 {
-            digest[i * 8 ..< i * 8 + 8].reduce(0) { $0 << 8 | UInt64($1) }
+        if let words = digest.withContiguousStorageIfAvailable({ bytes in
+            let raw = UnsafeRawPointer(bytes.baseAddress!)
+            func word(_ offset: Int) -> UInt64 { UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+            return (word(0), word(8), word(16), word(24))
+        }) {
+            (w0, w1, w2, w3) = words
+            return
         }
-        (w0, w1, w2, w3) = (word(0), word(1), word(2), word(3))
+        var words = (UInt64(0), UInt64(0), UInt64(0), UInt64(0)), n = 0
+        for byte in digest {
+            switch n >> 3 {
+            case 0: words.0 = words.0 << 8 | UInt64(byte)
+            case 1: words.1 = words.1 << 8 | UInt64(byte)
+            case 2: words.2 = words.2 << 8 | UInt64(byte)
+            default: words.3 = words.3 << 8 | UInt64(byte)
+            }
+            n += 1
+        }
+        (w0, w1, w2, w3) = words
     }
 
     /// Parses `sha256:<hex>` or bare 64-digit lowercase hex.

@@ -96,19 +96,21 @@ public final class ObjectStore: @unchecked Sendable {
     /// as they are finished.
     private func loadedIndex() throws -> [ObjectID: PackSlot] {
         if let packIndex { return packIndex }
-        var index = [ObjectID: PackSlot]()
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: packsDirectory)) ?? [])
             .filter { $0.hasSuffix(".pack") }.sorted()
+        var packs = [(number: Int, entries: [PackFormat.Entry])]()
         for name in names {
             let path = packsDirectory + "/" + name
             // A damaged pack must not make the rest of the store unreadable: fsck reports it.
-            let entries: [PackFormat.Entry]
-            do { entries = try PackFormat.readIndex(path: path) } catch let e as StoreError {
+            do { packs.append((packPaths.count, try PackFormat.readIndex(path: path))) } catch let e as StoreError {
                 damaged[path] = e
                 continue
             }
-            let number = packPaths.count
             packPaths.append(path)
+        }
+        // Sized once: growing it entry by entry rehashed every ID several times over.
+        var index = [ObjectID: PackSlot](minimumCapacity: packs.reduce(0) { $0 + $1.entries.count })
+        for (number, entries) in packs {
             for e in entries { index[e.id] = PackSlot(pack: number, offset: e.offset, length: e.length) }
         }
         packIndex = index

@@ -102,7 +102,7 @@ public enum PackFormat {
         entries.reserveCapacity(raw.count / entrySize)
         for i in 0 ..< raw.count / entrySize {
             let base = i * entrySize
-            let e = Entry(id: ObjectID(digest: Array(raw[base ..< base + 32])),
+            let e = Entry(id: ObjectID(digest: raw[base ..< base + 32]),
                           offset: readLE(raw, at: base + 32), length: readLE(raw, at: base + 40))
             guard e.offset <= indexOffset, e.length <= indexOffset - e.offset else {
                 throw StoreError.corruptPack(path: path, problem: "entry \(e.id) points outside the data")

@@ -50,7 +50,7 @@ public final class Snapshotter {
         let scanStartNs = Self.nowNs()
         // The stat cache and the pack indexes (which say whether a cached file's object is
         // stored) are read while the tree is listed: two jobs, two cores.
-        final class Loaded: @unchecked Sendable { var cache: [String: CachedFile] = [:] }
+        final class Loaded: @unchecked Sendable { var cache = StatCache.Entries() }
         let loaded = Loaded(), loading = DispatchGroup()
         DispatchQueue.global().async(group: loading) { [store] in
             if let statCache { loaded.cache = statCache.load() }
@@ -168,14 +168,14 @@ private final class Worker {
     let base: String
     /// `base`, open: every file is reached by its path relative to it.
     let baseFd: Int32
-    let cache: [String: CachedFile]
+    let cache: StatCache.Entries
     let scanStartNs: Int64
     var result = WorkerResult()
     let pack: PackWriter
     let buffer: UnsafeMutableRawPointer
     let bufferSize = ObjectStore.looseThreshold
 
-    init(store: ObjectStore, batch: ObjectBatch, base: String, baseFd: Int32, cache: [String: CachedFile], scanStartNs: Int64) throws {
+    init(store: ObjectStore, batch: ObjectBatch, base: String, baseFd: Int32, cache: StatCache.Entries, scanStartNs: Int64) throws {
         (self.store, self.batch, self.base, self.baseFd, self.cache, self.scanStartNs) = (store, batch, base, baseFd, cache, scanStartNs)
         pack = batch.packWriter()
         buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 64)

@@ -1,3 +1,4 @@
+import CXXHash
 import Foundation
 import LakeCore
 
@@ -37,10 +38,10 @@ public struct StatCache {
         tmpDirectory = lakeDirectory + "/tmp"
     }
 
-    /// The entries by relative path; empty when there is no usable file.
-    public func load() -> [String: CachedFile] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [:] }
-        return data.withUnsafeBytes { Self.decode($0, root: root) } ?? [:]
+    /// The file's entries; none when there is no usable file.
+    public func load() -> Entries {
+        guard let data = FileManager.default.contents(atPath: path) else { return Entries() }
+        return Entries(data, root: root) ?? Entries()
     }
 
     /// Replaces the file (written under `tmp/` and renamed). Failing to save only costs a
@@ -79,30 +80,84 @@ public struct StatCache {
         return out
     }
 
-    static func decode(_ raw: UnsafeRawBufferPointer, root: String) -> [String: CachedFile]? {
-        var reader = Reader(raw: raw)
-        guard reader.take(magic.count).map(Array.init) == magic, reader.string() == root else { return nil }
-        var out = [String: CachedFile]()
-        out.reserveCapacity(raw.count / 128)  // an entry takes about 150 bytes
-        while !reader.atEnd {
-            guard let path = reader.string(), let size = reader.u64(), let mtime = reader.u64(), let ctime = reader.u64(),
-                  let inode = reader.u64(), let device = reader.u64(), let digest = reader.take(32), let rows = reader.u64()
-            else { return nil }
-            var table: TableProfile?
-            if Int64(bitPattern: rows) >= 0 {
-                guard let errors = reader.u64(), let count = reader.u64(), count <= TableProfile.maxColumns else { return nil }
-                var columns = [String]()
-                for _ in 0 ..< count {
-                    guard let c = reader.string() else { return nil }
-                    columns.append(c)
+    /// A stat cache file as read: an entry is decoded when its path is asked for. A commit of
+    /// 55,000 unchanged files asks for every one, yet decoding them all into a dictionary by
+    /// path (a String, a hash of it and a table profile per entry) took longer than listing the
+    /// tree; here loading walks the file once and keeps one offset per entry.
+    public struct Entries: Sendable {
+        private let bytes: Data
+        /// Where each entry starts, by the XXH3 hash of its path bytes; nil where two entries
+        /// share a hash, so that neither is used (a re-read, never a wrong entry).
+        private let starts: [UInt64: Int?]
+        /// How many entries the file holds.
+        public let count: Int
+
+        public init() { (bytes, starts, count) = (Data(), [:], 0) }
+
+        /// Nil when the magic or root differs, or the file ends inside an entry.
+        init?(_ bytes: Data, root: String) {
+            let found = bytes.withUnsafeBytes { raw -> (starts: [UInt64: Int?], count: Int)? in
+                var reader = Reader(raw)
+                guard reader.take(magic.count).map({ $0.elementsEqual(magic) }) == true,
+                      reader.take(reader.u64()).map({ $0.elementsEqual(root.utf8) }) == true else { return nil }
+                var starts = [UInt64: Int?](minimumCapacity: raw.count / 128)  // an entry takes about 150 bytes
+                var count = 0
+                while !reader.atEnd {
+                    let start = reader.offset
+                    guard let path = reader.take(reader.u64()), reader.take(fixedSize) != nil, let rows = reader.u64() else { return nil }
+                    if Int64(bitPattern: rows) >= 0 {
+                        guard reader.u64() != nil, let columns = reader.u64(), columns <= TableProfile.maxColumns else { return nil }
+                        for _ in 0 ..< columns { guard reader.take(reader.u64()) != nil else { return nil } }
+                    }
+                    let key = Self.key(path)
+                    starts[key] = starts[key] == nil ? start : .some(nil)
+                    count += 1
                 }
-                table = TableProfile(rows: Int64(bitPattern: rows), columns: columns, parseErrors: Int64(bitPattern: errors))
+                return (starts, count)
             }
-            out[path] = CachedFile(size: size, mtimeNs: Int64(bitPattern: mtime), ctimeNs: Int64(bitPattern: ctime), inode: inode,
-                                   device: device, object: ObjectID(digest: Array(digest)), table: table)
+            guard let found else { return nil }
+            (self.bytes, self.starts, self.count) = (bytes, found.starts, found.count)
         }
-        return out
+
+        /// The entry for `path`, if the file has exactly one and its strings are valid UTF-8.
+        public subscript(path: String) -> CachedFile? {
+            guard !starts.isEmpty else { return nil }
+            let found = path.utf8.withContiguousStorageIfAvailable { entry(UnsafeRawBufferPointer($0)) }
+            return found ?? Array(path.utf8).withUnsafeBytes(entry)
+        }
+
+        private static func key(_ path: UnsafeRawBufferPointer) -> UInt64 {
+            path.isEmpty ? XXH3_64bits(nil, 0) : XXH3_64bits(path.baseAddress, path.count)
+        }
+
+        /// The entry whose path has these bytes.
+        private func entry(_ path: UnsafeRawBufferPointer) -> CachedFile? {
+            guard let start = starts[Self.key(path)] ?? nil else { return nil }
+            return bytes.withUnsafeBytes { raw -> CachedFile? in
+                // Its bounds were checked when the file was loaded.
+                var reader = Reader(raw, at: start)
+                guard let stored = reader.take(reader.u64()), stored.count == path.count,
+                      path.isEmpty || memcmp(stored.baseAddress!, path.baseAddress!, path.count) == 0,
+                      let size = reader.u64(), let mtime = reader.u64(), let ctime = reader.u64(), let inode = reader.u64(),
+                      let device = reader.u64(), let digest = reader.take(32), let rows = reader.u64() else { return nil }
+                var table: TableProfile?
+                if Int64(bitPattern: rows) >= 0 {
+                    guard let errors = reader.u64(), let count = reader.u64() else { return nil }
+                    var columns = [String]()
+                    for _ in 0 ..< count {
+                        guard let raw = reader.take(reader.u64()), let column = String(validating: raw, as: UTF8.self) else { return nil }
+                        columns.append(column)
+                    }
+                    table = TableProfile(rows: Int64(bitPattern: rows), columns: columns, parseErrors: Int64(bitPattern: errors))
+                }
+                return CachedFile(size: size, mtimeNs: Int64(bitPattern: mtime), ctimeNs: Int64(bitPattern: ctime), inode: inode,
+                                  device: device, object: ObjectID(digest: digest.assumingMemoryBound(to: UInt8.self)), table: table)
+            }
+        }
     }
+
+    /// The bytes of an entry between its path and its row count: five integers and a digest.
+    private static let fixedSize = 5 * 8 + 32
 
     private static func append(_ v: UInt64, to out: inout [UInt8]) {
         withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
@@ -115,23 +170,23 @@ public struct StatCache {
 
     private struct Reader {
         let raw: UnsafeRawBufferPointer
-        var offset = 0
+        var offset: Int
+
+        init(_ raw: UnsafeRawBufferPointer, at offset: Int = 0) { (self.raw, self.offset) = (raw, offset) }
 
         var atEnd: Bool { offset >= raw.count }
 
-        mutating func take(_ n: Int) -> UnsafeRawBufferPointer? {
-            guard n >= 0, offset + n <= raw.count else { return nil }
-            defer { offset += n }
-            return UnsafeRawBufferPointer(rebasing: raw[offset ..< offset + n])
+        /// The next `n` bytes; nil past the end, or for a string length of 1 MiB or more.
+        mutating func take(_ n: UInt64?) -> UnsafeRawBufferPointer? {
+            guard let n, n < 1 << 20, offset + Int(n) <= raw.count else { return nil }
+            defer { offset += Int(n) }
+            return UnsafeRawBufferPointer(rebasing: raw[offset ..< offset + Int(n)])
         }
+
+        mutating func take(_ n: Int) -> UnsafeRawBufferPointer? { take(UInt64(n)) }
 
         mutating func u64() -> UInt64? {
             take(8).map { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        }
-
-        mutating func string() -> String? {
-            guard let n = u64(), n < 1 << 20, let bytes = take(Int(n)) else { return nil }
-            return String(validating: bytes, as: UTF8.self)
         }
     }
 }
