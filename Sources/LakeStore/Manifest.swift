@@ -196,7 +196,7 @@ public struct Manifest: Sendable, Equatable {
                 i += 1
             }
         }
-        return String(validating: out, as: UTF8.self)
+        return String(validUTF8: out)
     }
 }
 

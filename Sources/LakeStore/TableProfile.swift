@@ -559,7 +559,7 @@ struct JSONLinesScanner {
         for end in keyEnds {
             let raw = keyBytes[start ..< end]
             start = end
-            guard let key = raw.contains(0x5C) ? Self.unescape(raw) : String(validating: raw, as: UTF8.self) else { continue }
+            guard let key = raw.contains(0x5C) ? Self.unescape(raw) : String(validUTF8: raw) else { continue }
             if columnSet.insert(key).inserted {
                 columns.append(key)
                 if !keysWanted { return }

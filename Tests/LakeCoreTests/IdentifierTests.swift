@@ -12,6 +12,28 @@ import Testing
         #expect(incremental.finalize() == SHA256Hasher.hash(Array("abc".utf8)))
     }
 
+    @Test func anObjectIDReadsItsDigestFromAnyBytes() {
+        let id = SHA256Hasher.hash(Array("abc".utf8))
+        let padded = [0xAA] + id.digest + [0xBB]
+        #expect(ObjectID(digest: padded[1 ... 32]) == id, "a slice, contiguous")
+        #expect(ObjectID(digest: id.digest.lazy.map { $0 }) == id, "a collection without contiguous storage")
+        #expect(padded.withUnsafeBytes { ObjectID(digest: UnsafeRawBufferPointer(rebasing: $0[1 ... 32])) } == id)
+    }
+
+    /// Paths and names read from disk are checked as UTF-8 by `String(validUTF8:)`: a
+    /// replacement character that was in the bytes is kept; one that decoding would put in is
+    /// refused.
+    @Test(arguments: [
+        ([UInt8](), true), (Array("runs/a.jsonl".utf8), true), (Array("é/日本/😀".utf8), true), ([0xEF, 0xBF, 0xBD], true),
+        ([0xFF], false), ([0x61, 0xEF, 0xBF], false), ([0xC0, 0xAF], false), ([0xED, 0xA0, 0x80], false), ([0x80, 0x61], false),
+    ])
+    func validUTF8AcceptsExactlyWellFormedBytes(bytes: [UInt8], valid: Bool) {
+        let string = String(validUTF8: bytes)
+        #expect((string != nil) == valid)
+        if let string { #expect(Array(string.utf8) == bytes) }
+        #expect((String(validUTF8: bytes.lazy.map { $0 }) != nil) == valid, "the same without contiguous storage")
+    }
+
     @Test func objectIDRoundTripsThroughText() throws {
         let id = SHA256Hasher.hash(Array("hello\n".utf8))
         #expect(id.description == "sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03")

@@ -270,6 +270,39 @@ import Testing
         #expect(paths == ["B", "a-b", "a.txt", "a/b-c", "a/b/y", "a/x", "a0", "é"])
         #expect(paths == paths.sorted { String.utf8Precedes($0, $1) })
     }
+
+    /// Directories are listed on all cores and joined afterwards: a wide, deep tree comes out
+    /// whole and in manifest order, the same as a one-thread walk of it sorted.
+    @Test func aWideDeepTreeIsListedWholeAndInOrder() throws {
+        let dir = TempDirectory()
+        var written = [String]()
+        for i in 0 ..< 24 {
+            for j in 0 ..< 5 {
+                for path in ["d\(i)/s\(j)/f.txt", "d\(i)/s\(j)/deep/er/f\(j).csv", "d\(i)/s\(j)-x", "d\(i)/f\(j)"] {
+                    dir.write("t/" + path, "x")
+                    written.append(path)
+                }
+            }
+        }
+        dir.write("t/empty/.keep", "")
+        written.append("empty/.keep")
+        let scanned = try TreeScanner.scan(dir.at("t")).entries
+        #expect(scanned.map(\.path) == written.sorted { String.utf8Precedes($0, $1) })
+        #expect(scanned.allSatisfy { $0.isRegular })
+    }
+
+    /// A name that is not UTF-8 cannot be a manifest path: the scan stops with an error that
+    /// names the directory it is in, wherever in the tree it is.
+    @Test func aNameThatIsNotUTF8IsRefusedWithItsDirectory() throws {
+        let dir = TempDirectory()
+        for i in 0 ..< 30 { dir.write("t/d\(i)/ok.txt", "x") }
+        let bad = Array(dir.at("t/d17/bad").utf8) + [0xFF, 0]
+        let fd = bad.withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) } }
+        try #require(fd >= 0)
+        close(fd)
+        let error = #expect(throws: StoreError.self) { try TreeScanner.scan(dir.at("t")) }
+        #expect(error.map { "\($0)".contains(dir.at("t/d17") + "/bad") } == true, "\(String(describing: error))")
+    }
 }
 
 @Suite struct StatCacheTests {
