@@ -204,7 +204,8 @@ private final class Worker {
             }
         }
         var st = stat()
-        guard fstatat(baseFd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 else { throw SystemError("stat", path: full(path)) }
+        // withCString: passing the String itself made a C copy of it on the heap, per file.
+        guard path.withCString({ fstatat(baseFd, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { throw SystemError("stat", path: full(path)) }
         switch st.st_mode & S_IFMT {
         case S_IFREG: try ingestFile(path, st, hit: hit, at: index)
         case S_IFLNK: try ingestLink(path, size: Int(st.st_size))
@@ -292,7 +293,7 @@ private final class Worker {
         guard n >= 0 else { throw SystemError("read link", path: full) }
         guard n <= size else { throw StoreError.sourceChanged(full) }
         target.removeLast(target.count - n)
-        guard let text = String(validating: target, as: UTF8.self) else { throw StoreError.invalidPathName(full) }
+        guard let text = String(validUTF8: target) else { throw StoreError.invalidPathName(full) }
         guard TreeScanner.staysInside(link: path, target: text) else {
             throw StoreError.escapingSymlink(path: full, target: text)
         }

@@ -40,8 +40,15 @@ public struct StatCache {
 
     /// The file's entries; none when there is no usable file.
     public func load() -> Entries {
-        guard let data = FileManager.default.contents(atPath: path) else { return Entries() }
-        return Entries(data, root: root) ?? Entries()
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return Entries() }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_size > 0,
+              let bytes = try? [UInt8](unsafeUninitializedCapacity: Int(st.st_size), initializingWith: { buffer, count in
+                  count = try FileIO.read(fd, buffer.baseAddress!, buffer.count, path: path, expecting: buffer.count)
+              }) else { return Entries() }
+        return Entries(bytes, root: root) ?? Entries()
     }
 
     /// Replaces the file (written under `tmp/` and renamed). Failing to save only costs a
@@ -85,17 +92,17 @@ public struct StatCache {
     /// path (a String, a hash of it and a table profile per entry) took longer than listing the
     /// tree; here loading walks the file once and keeps one offset per entry.
     public struct Entries: Sendable {
-        private let bytes: Data
+        private let bytes: [UInt8]
         /// Where each entry starts, by the XXH3 hash of its path bytes; nil where two entries
         /// share a hash, so that neither is used (a re-read, never a wrong entry).
         private let starts: [UInt64: Int?]
         /// How many entries the file holds.
         public let count: Int
 
-        public init() { (bytes, starts, count) = (Data(), [:], 0) }
+        public init() { (bytes, starts, count) = ([], [:], 0) }
 
         /// Nil when the magic or root differs, or the file ends inside an entry.
-        init?(_ bytes: Data, root: String) {
+        init?(_ bytes: [UInt8], root: String) {
             let found = bytes.withUnsafeBytes { raw -> (starts: [UInt64: Int?], count: Int)? in
                 var reader = Reader(raw)
                 guard reader.take(magic.count).map({ $0.elementsEqual(magic) }) == true,
@@ -145,7 +152,7 @@ public struct StatCache {
                     guard let errors = reader.u64(), let count = reader.u64() else { return nil }
                     var columns = [String]()
                     for _ in 0 ..< count {
-                        guard let raw = reader.take(reader.u64()), let column = String(validating: raw, as: UTF8.self) else { return nil }
+                        guard let raw = reader.take(reader.u64()), let column = String(validUTF8: raw.assumingMemoryBound(to: UInt8.self)) else { return nil }
                         columns.append(column)
                     }
                     table = TableProfile(rows: Int64(bitPattern: rows), columns: columns, parseErrors: Int64(bitPattern: errors))
