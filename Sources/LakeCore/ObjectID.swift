@@ -92,15 +92,6 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
         }
     }
 
-    /// Appends the 64 hex digits to `out`.
-    public func appendHex(to out: inout [UInt8]) {
-        // Once per file of every manifest encoded: digits go to a stack buffer, then one append.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { digits in
-            writeHex(to: digits.baseAddress!)
-            out.append(contentsOf: digits)
-        }
-    }
-
     /// `sha256:<hex>`, made once per file of every snapshot catalogued.
     public var description: String {
         let scheme = Self.scheme.utf8
@@ -111,7 +102,8 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
         }
     }
 
-    private func writeHex(to digits: UnsafeMutablePointer<UInt8>) {
+    /// Writes the 64 hex digits at `digits`: a manifest line takes them in place.
+    public func writeHex(to digits: UnsafeMutablePointer<UInt8>) {
         func word(_ w: UInt64, at offset: Int) {
             for k in 0 ..< 16 { digits[offset + k] = Hex.digit(UInt8(truncatingIfNeeded: w >> UInt64(60 - 4 * k)) & 0xF) }
         }

@@ -53,63 +53,127 @@ public struct Manifest: Sendable, Equatable {
         // strictly ascending paths are unique paths.
         let inOrder = ascending(entries)
         let sorted = inOrder ? entries : entries.sorted { String.utf8Precedes($0.path, $1.path) }
-        for e in sorted where !Self.isSafe(e.path) {
-            throw StoreError.invalidManifest("path '\(e.path)' is not a relative path of named segments (no '/' at either end, no '.', '..', empty segment or NUL)")
-        }
         for (a, b) in zip(sorted, sorted.dropFirst()) where !inOrder && !String.utf8Precedes(a.path, b.path) {
             throw StoreError.invalidManifest("path '\(a.path)' appears twice")
         }
+        let (bytes, unsafe) = Self.encode(sorted)
+        if let unsafe {
+            throw StoreError.invalidManifest("path '\(sorted[unsafe].path)' is not a relative path of named segments (no '/' at either end, no '.', '..', empty segment or NUL)")
+        }
         self.entries = sorted
-        id = SnapshotID(SHA256Hasher.hash(Self.encode(sorted)))
+        id = SnapshotID(SHA256Hasher.hash(bytes))
     }
 
     /// One pass over the bytes: every `/`-separated segment is non-empty, not `.` or `..`, and
     /// holds no NUL.
-    public static func isSafePath(_ path: String) -> Bool { isSafe(path) }
-
-    static func isSafe(_ path: String) -> Bool {
+    public static func isSafePath(_ path: String) -> Bool {
         var path = path
-        return path.withUTF8(isSafe)
+        return path.withUTF8 { bytes in
+            var segment = 0
+            for i in bytes.indices where bytes[i] == UInt8(ascii: "/") {
+                guard isName(bytes, segment ..< i) else { return false }
+                segment = i + 1
+            }
+            return !bytes.contains(0) && isName(bytes, segment ..< bytes.count)
+        }
     }
 
-    private static func isSafe(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var segmentLength = 0
-        var dots = 0
-        for b in bytes {
-            if b == 0 { return false }
-            if b == UInt8(ascii: "/") {
-                if segmentLength == 0 || segmentLength == dots && dots <= 2 { return false }
-                segmentLength = 0
-                dots = 0
-            } else {
-                segmentLength += 1
-                if b == UInt8(ascii: ".") { dots += 1 }
-            }
+    /// Whether `path[range]` can be a path segment: not empty, `.` or `..`.
+    private static func isName(_ path: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        let dot = UInt8(ascii: ".")
+        switch range.count {
+        case 0: return false
+        case 1: return path[range.lowerBound] != dot
+        case 2: return path[range.lowerBound] != dot || path[range.lowerBound + 1] != dot
+        default: return true
         }
-        return segmentLength > 0 && !(segmentLength == dots && dots <= 2)
     }
 
     public var totalBytes: UInt64 { entries.reduce(0) { $0 + $1.size } }
 
     /// The canonical bytes.
-    public func encoded() -> [UInt8] { Self.encode(entries) }
+    public func encoded() -> [UInt8] { Self.encode(entries).bytes }
 
-    private static func encode(_ entries: [ManifestEntry]) -> [UInt8] {
-        var out = Array(Self.header.utf8)
-        out.reserveCapacity(out.count + entries.count * 100)
-        for e in entries {
-            appendNumber(UInt64(e.mode), radix: 8, to: &out)
-            out.append(0x20)
-            appendNumber(e.size, radix: 10, to: &out)
-            out.append(0x20)
-            e.object.appendHex(to: &out)
-            out.append(0x20)
-            escape(e.path, into: &out)
-            out.append(0x0A)
+    /// The canonical bytes of `entries`, and the index of the first whose path is not safe
+    /// (section 6 of docs/format.md), checked in the same pass: a commit encodes every path
+    /// of its tree. Written through a pointer into a buffer sized for the worst case.
+    private static func encode(_ entries: [ManifestEntry]) -> (bytes: [UInt8], unsafe: Int?) {
+        let header = Self.header.utf8
+        // Per entry at most: 11 octal digits of mode, 20 digits of size, 64 of ID, three
+        // spaces, a newline, and each path byte escaped to three.
+        let bound = entries.reduce(header.count) { $0 + 99 + 3 * $1.path.utf8.count }
+        var unsafe: Int?
+        let bytes = [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+            var out = buffer.baseAddress!
+            for b in header { out.pointee = b; out += 1 }
+            for (i, e) in entries.enumerated() {
+                write(UInt64(e.mode), radix: 8, to: &out)
+                out.pointee = 0x20
+                out += 1
+                write(e.size, radix: 10, to: &out)
+                out.pointee = 0x20
+                out += 1
+                e.object.writeHex(to: out)
+                out[64] = 0x20
+                out += 65
+                var path = e.path
+                guard path.withUTF8({ writeEscaped($0, to: &out) }) else {
+                    unsafe = i
+                    break
+                }
+                out.pointee = 0x0A
+                out += 1
+            }
+            count = out - buffer.baseAddress!
         }
-        return out
+        return (bytes, unsafe)
     }
 
+    /// Digits in `radix` (8 or 10), most significant first.
+    private static func write(_ value: UInt64, radix: UInt64, to out: inout UnsafeMutablePointer<UInt8>) {
+        var n = 1, v = value
+        while v >= radix { v /= radix; n += 1 }
+        v = value
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            out[i] = UInt8(ascii: "0") + UInt8(v % radix)
+            v /= radix
+        }
+        out += n
+    }
+
+    /// Writes `path` with `%`, control bytes and DEL as `%XX` (uppercase hex), so every path
+    /// is one line; false, writing nothing, when the path is not safe. Nearly every path needs
+    /// no escape: it is checked in one pass and copied whole.
+    private static func writeEscaped(_ path: UnsafeBufferPointer<UInt8>, to out: inout UnsafeMutablePointer<UInt8>) -> Bool {
+        var segment = 0, plain = true
+        for i in path.indices {
+            let b = path[i]
+            if b == UInt8(ascii: "/") {
+                guard isName(path, segment ..< i) else { return false }
+                segment = i + 1
+            } else if b < 0x20 || b == 0x7F || b == UInt8(ascii: "%") {
+                guard b != 0 else { return false }
+                plain = false
+            }
+        }
+        guard isName(path, segment ..< path.count) else { return false }
+        guard !plain else {
+            if let bytes = path.baseAddress { out.initialize(from: bytes, count: path.count) }
+            out += path.count
+            return true
+        }
+        let hex = StaticString("0123456789ABCDEF").utf8Start
+        for b in path {
+            if b >= 0x20, b != 0x7F, b != UInt8(ascii: "%") {
+                out.pointee = b
+                out += 1
+            } else {
+                (out[0], out[1], out[2]) = (UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0xF)])
+                out += 3
+            }
+        }
+        return true
+    }
 
     /// Parses canonical bytes; anything else (wrong header, order, escapes) is refused, so a
     /// manifest has one encoding only.
@@ -149,40 +213,6 @@ public struct Manifest: Sendable, Equatable {
         return value
     }
 
-    /// Digits without a String per number: encoding runs once per file of every commit.
-    static func appendNumber(_ value: UInt64, radix: UInt64, to out: inout [UInt8]) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var n = 0
-        var v = value
-        withUnsafeMutableBytes(of: &digits) { buf in
-            repeat {
-                buf[n] = UInt8(ascii: "0") + UInt8(v % radix)
-                v /= radix
-                n += 1
-            } while v > 0
-            for i in stride(from: n - 1, through: 0, by: -1) { out.append(buf[i]) }
-        }
-    }
-
-    /// `%`, control bytes and DEL become `%XX`, so every path is one line.
-    static func escape(_ path: String, into out: inout [UInt8]) {
-        func plain(_ b: UInt8) -> Bool { b >= 0x20 && b != 0x7F && b != UInt8(ascii: "%") }
-        var path = path
-        path.withUTF8 { bytes in
-            if bytes.allSatisfy(plain) { return out.append(contentsOf: bytes) }
-            for b in bytes {
-                if !plain(b) {
-                    out.append(UInt8(ascii: "%"))
-                    out.append(contentsOf: String(format2hex: b).utf8)
-                } else {
-                    out.append(b)
-                }
-            }
-        }
-    }
-
     static func unescape(_ bytes: [UInt8]) -> String? {
         var out = [UInt8]()
         var i = 0
@@ -197,12 +227,5 @@ public struct Manifest: Sendable, Equatable {
             }
         }
         return String(validUTF8: out)
-    }
-}
-
-extension String {
-    init(format2hex b: UInt8) {
-        let digits = Array("0123456789ABCDEF")
-        self = String([digits[Int(b >> 4)], digits[Int(b & 0xF)]])
     }
 }

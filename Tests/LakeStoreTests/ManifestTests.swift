@@ -45,16 +45,20 @@ import Testing
         #expect(decoded.entries.map(\.path).contains("tab\there\r"))
     }
 
-    @Test(arguments: ["/etc/passwd", "../up", "a/./b", "a//b", "a/", "", ".", "a/..", "nul\0byte"])
+    @Test(arguments: ["/etc/passwd", "../up", "a/./b", "a//b", "a/", "", ".", "a/..", "nul\0byte", "..", "x/../y", "ok%0A/./x"])
     func pathsThatCouldEscapeACheckoutAreRefused(_ path: String) {
+        // Refused wherever the path sorts among safe ones: the check runs as each is encoded.
+        let others = ["0", "m", "~"].map { ManifestEntry(path: $0, mode: ManifestEntry.regular, size: 6, object: Self.hello) }
         #expect(throws: StoreError.self) {
-            try Manifest(entries: [ManifestEntry(path: path, mode: ManifestEntry.regular, size: 6, object: Self.hello)])
+            try Manifest(entries: others + [ManifestEntry(path: path, mode: ManifestEntry.regular, size: 6, object: Self.hello)])
         }
+        #expect(!Manifest.isSafePath(path))
     }
 
     @Test(arguments: [".hidden", "a/...", "..x", "x..", "a/.b/c"])
     func dotsInsideNamesAreFine(_ path: String) throws {
         #expect(try Manifest(entries: [ManifestEntry(path: path, mode: ManifestEntry.regular, size: 6, object: Self.hello)]).entries.count == 1)
+        #expect(Manifest.isSafePath(path))
     }
 
     @Test func duplicatePathsAreRefused() {
