@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LakeCore
 import LakeKit
 
 struct Init: ParsableCommand {
@@ -17,7 +18,7 @@ struct Init: ParsableCommand {
     }
 
     func run() throws {
-        let environment = ProcessInfo.processInfo.environment["LAKE_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+        let environment = Environment.value("LAKE_DIR").flatMap { $0.isEmpty ? nil : $0 }
         let (lake, created) = try Lake.initialize(in: dir ?? global.lake ?? environment ?? ".")
         struct Result: Encodable { var lake: String; var created: Bool }
         if global.json { return try Output.json(Result(lake: lake.directory, created: created)) }

@@ -1,4 +1,5 @@
 import Foundation
+import LakeCore
 
 /// Who is acting, for the ref log: `user@host`.
 public enum Actor {
@@ -9,10 +10,9 @@ public enum Actor {
 
     /// `$LAKE_ACTOR` as given (for CI jobs and shared accounts), else `user@host`.
     public static var current: String {
-        let env = ProcessInfo.processInfo.environment
-        if let actor = env["LAKE_ACTOR"], !actor.isEmpty { return actor }
+        if let actor = Environment.value("LAKE_ACTOR"), !actor.isEmpty { return actor }
         let account = getpwuid(getuid()).flatMap { $0.pointee.pw_name.map { String(cString: $0) } }
-        let user = [env["USER"], env["LOGNAME"], account].compactMap { $0 }.first { !$0.isEmpty }
+        let user = [Environment.value("USER"), Environment.value("LOGNAME"), account].compactMap { $0 }.first { !$0.isEmpty }
         return "\(user ?? "uid\(getuid())")@\(host)"
     }
 }

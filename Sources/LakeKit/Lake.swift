@@ -62,7 +62,7 @@ public final class Lake {
 
     /// Finds the lake: `explicit` (a `.lake` directory or the directory holding one), else
     /// `$LAKE_DIR`, else the nearest `.lake/` from `cwd` upwards.
-    public static func locate(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+    public static func locate(explicit: String?, environment: (String) -> String? = Environment.value,
                               cwd: String = FileManager.default.currentDirectoryPath) throws -> String {
         let fm = FileManager.default
         func lakeDir(at path: String) -> String? {
@@ -75,7 +75,7 @@ public final class Lake {
             guard let dir = lakeDir(at: explicit) else { throw LakeError.notALake(searched: "--lake \(explicit)") }
             return dir
         }
-        if let env = environment["LAKE_DIR"], !env.isEmpty {
+        if let env = environment("LAKE_DIR"), !env.isEmpty {
             guard let dir = lakeDir(at: env) else { throw LakeError.notALake(searched: "LAKE_DIR=\(env)") }
             return dir
         }

@@ -18,7 +18,7 @@ public struct LakeLock {
 
     /// The default wait, overridden by `$LAKE_LOCK_TIMEOUT` (seconds).
     public static var defaultTimeout: Double {
-        ProcessInfo.processInfo.environment["LAKE_LOCK_TIMEOUT"].flatMap(Double.init) ?? 60
+        Environment.value("LAKE_LOCK_TIMEOUT").flatMap(Double.init) ?? 60
     }
 
     public static func writer(_ lakeDir: String, timeout: Double = defaultTimeout) -> LakeLock {

@@ -28,7 +28,7 @@ public final class S3Client: @unchecked Sendable {
 
     /// Loads libcurl on first use: `$LAKE_LIBCURL`, else `libcurl.so.4`.
     public init(endpoint: String, bucket: String, region: String, credentials: S3Credentials) throws {
-        let path = ProcessInfo.processInfo.environment["LAKE_LIBCURL"]
+        let path = Environment.value("LAKE_LIBCURL")
         var reason = [CChar](repeating: 0, count: 512)
         guard lake_curl_load(path, &reason, reason.count) == 0 else {
             throw S3Error.noLibcurl(path: path ?? "libcurl.so.4", reason: String(cString: reason))

@@ -17,7 +17,7 @@ public enum Metrics {
     }
 
     public static var patterns: [String] {
-        ProcessInfo.processInfo.environment["LAKE_METRICS_FILES"].map { $0.split(separator: ",").map(String.init) } ?? defaultPatterns
+        Environment.value("LAKE_METRICS_FILES").map { $0.split(separator: ",").map(String.init) } ?? defaultPatterns
     }
 
     /// A metrics file larger than this is not read (metrics are small; a large JSON is data).

@@ -25,11 +25,11 @@ import Testing
         let dir = TempDirectory()
         _ = try makeLake(dir)
         try FileManager.default.createDirectory(atPath: dir.at("home/a/b"), withIntermediateDirectories: true)
-        #expect(try Lake.locate(explicit: nil, environment: [:], cwd: dir.at("home/a/b")) == dir.at("home/.lake"))
-        #expect(try Lake.locate(explicit: dir.at("home"), environment: [:], cwd: "/") == dir.at("home/.lake"))
-        #expect(try Lake.locate(explicit: nil, environment: ["LAKE_DIR": dir.at("home/.lake")], cwd: "/") == dir.at("home/.lake"))
-        #expect(throws: LakeError.self) { try Lake.locate(explicit: nil, environment: [:], cwd: dir.path) }
-        #expect(throws: LakeError.self) { try Lake.locate(explicit: dir.at("nowhere"), environment: [:], cwd: "/") }
+        #expect(try Lake.locate(explicit: nil, environment: { _ in nil }, cwd: dir.at("home/a/b")) == dir.at("home/.lake"))
+        #expect(try Lake.locate(explicit: dir.at("home"), environment: { _ in nil }, cwd: "/") == dir.at("home/.lake"))
+        #expect(try Lake.locate(explicit: nil, environment: { ["LAKE_DIR": dir.at("home/.lake")][$0] }, cwd: "/") == dir.at("home/.lake"))
+        #expect(throws: LakeError.self) { try Lake.locate(explicit: nil, environment: { _ in nil }, cwd: dir.path) }
+        #expect(throws: LakeError.self) { try Lake.locate(explicit: dir.at("nowhere"), environment: { _ in nil }, cwd: "/") }
     }
 
     @Test func aNewerFormatIsRefused() throws {
