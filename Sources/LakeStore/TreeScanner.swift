@@ -62,7 +62,10 @@ enum TreeScanner {
             }
             var type = ent.pointee.d_type
             if type == UInt8(DT_UNKNOWN) {
-                let path = dir + "/" + String(decoding: children.keys[name], as: UTF8.self)
+                guard let child = String(validUTF8: children.keys[name]) else {
+                    throw StoreError.invalidPathName(dir + "/" + String(decoding: children.keys[name], as: UTF8.self))
+                }
+                let path = dir + "/" + child
                 var st = stat()
                 guard lstat(path, &st) == 0 else { throw SystemError("stat", path: path) }
                 type = st.st_mode & S_IFMT == S_IFDIR ? UInt8(DT_DIR) : UInt8(DT_REG)
