@@ -107,10 +107,7 @@ public final class Snapshotter {
         if ingest.cacheChanged {
             ingest.cache.reserveCapacity(ingest.filesFromCache + perWorker.reduce(0) { $0 + $1.read.count })
             for r in perWorker {
-                for i in r.hits {
-                    let path = root.entries[i].path
-                    ingest.cache[path] = cache[path]
-                }
+                for (i, entry) in r.hits { ingest.cache[root.entries[i].path] = entry }
                 ingest.cache.merge(r.read) { a, _ in a }
             }
         }
@@ -155,8 +152,9 @@ private struct WorkerResult {
     var tables: [String: TableProfile] = [:]
     /// Stat cache entries of the files read (those safely in the past).
     var read: [String: CachedFile] = [:]
-    /// Scan indexes of the files the stat cache served, whose entries carry over.
-    var hits: [Int] = []
+    /// Scan indexes of the files the stat cache served, with their entries, which carry over
+    /// (kept, not looked up again: a lookup decodes the entry from the file).
+    var hits: [(index: Int, entry: CachedFile)] = []
     var filesRead = 0
     var bytesRead: UInt64 = 0
     var objectsWritten = 0
@@ -223,7 +221,7 @@ private final class Worker {
         if let hit, hit == cached(lst, object: hit.object, table: hit.table), try batch.has(hit.object, size: hit.size) {
             result.entries.append(ManifestEntry(path: path, mode: mode, size: hit.size, object: hit.object))
             if let table = hit.table { result.tables[path] = table }
-            result.hits.append(index)
+            result.hits.append((index, hit))
             return
         }
         let fd = openat(baseFd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
