@@ -19,7 +19,7 @@ public struct Seal: Equatable, Sendable {
 
     /// The seal of bytes held in memory.
     public init(of bytes: UnsafeRawBufferPointer) {
-        value = bytes.isEmpty ? XXH3_64bits(nil, 0) : XXH3_64bits(bytes.baseAddress, bytes.count)
+        value = lake_xxh3_64(bytes.baseAddress, bytes.count)
     }
 
     var text: String {
@@ -62,7 +62,7 @@ public struct Seal: Equatable, Sendable {
 
         mutating func update(_ chunk: UnsafeRawBufferPointer) {
             guard let base = chunk.baseAddress, !chunk.isEmpty else { return }
-            XXH3_64bits_update(state, base, chunk.count)
+            lake_xxh3_64_update(state, base, chunk.count)
         }
 
         func finalize() -> Seal { Seal(XXH3_64bits_digest(state)) }

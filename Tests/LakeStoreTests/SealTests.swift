@@ -60,6 +60,7 @@ import Testing
         let xxhsum = try LakeCLI.run([f.path], cwd: f.dir.path, prefix: ["/usr/bin/xxhsum", "-H3"], replacingBinary: true)
         #expect(xxhsum.status == 0, "xxhsum: \(xxhsum.stderr)")
         #expect(xxhsum.stdout.hasSuffix("= \(seal.text)\n"), "xxhsum printed \(xxhsum.stdout), the seal is \(seal.text)")
+        #expect(f.bytes.withUnsafeBytes { Seal(of: $0) } == seal, "the seal of the bytes in one piece is the seal of their chunks")
         var st = stat()
         #expect(lstat(f.path, &st) == 0 && st.st_mode & 0o777 == 0o444, "sealed, the object is still read-only")
     }
