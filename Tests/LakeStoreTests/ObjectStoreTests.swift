@@ -184,6 +184,39 @@ import Testing
         #expect(throws: StoreError.unsupportedFile(path: dir.at("t/pipe"), type: "fifo")) { try snapshot(dir, "t") }
     }
 
+    /// A tree of few files is taken largest first, by the stat cache's size where it has one,
+    /// so no core waits at the end for another to hash a big file; its manifest is still in
+    /// path order. A tree of many files keeps the scan's order.
+    @Test func aSmallTreeIsTakenLargestFirstAndListedInPathOrder() throws {
+        let dir = TempDirectory()
+        var random = SeededBytes(seed: 9)
+        dir.write("t/a.bin", random.next(10))
+        dir.write("t/b.bin", random.next(3 << 20))
+        dir.write("t/c/d.bin", random.next(3 << 19))
+        dir.write("t/e.txt", random.next(3 << 20))
+        try FileManager.default.createSymbolicLink(atPath: dir.at("t/l"), withDestinationPath: "a.bin")
+        let root = try TreeScanner.scan(dir.at("t"))
+        let fd = open(root.base, O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        try ObjectStore.create(at: dir.at(".lake"))
+        func order(cache: [String: CachedFile]) throws -> [String] {
+            let statCache = StatCache(lakeDirectory: dir.at(".lake"), root: dir.at("t"))
+            statCache.save(cache)
+            let ranks = try #require(Snapshotter.largestFirst(root, baseFd: fd, cache: statCache.load()))
+            return ranks.map { root.entries[$0].path }
+        }
+        #expect(try order(cache: [:]) == ["b.bin", "e.txt", "c/d.bin", "a.bin", "l"], "ties keep path order")
+        let cachedBig = CachedFile(size: 9 << 20, mtimeNs: 1, ctimeNs: 1, inode: 1, device: 1, object: SHA256Hasher.hash([1]), table: nil)
+        #expect(try order(cache: ["a.bin": cachedBig]).first == "a.bin", "a cached size is used without a stat")
+        let ingest = try snapshot(dir, "t")
+        #expect(ingest.manifest.entries.map(\.path) == ["a.bin", "b.bin", "c/d.bin", "e.txt", "l"])
+        #expect(ingest.filesRead == 4)
+
+        for i in 0 ... Snapshotter.largestFirstLimit { dir.write("many/\(i).txt", "\(i)") }
+        let many = try TreeScanner.scan(dir.at("many"))
+        #expect(Snapshotter.largestFirst(many, baseFd: fd, cache: StatCache.Entries()) == nil)
+    }
+
     @Test func aSingleFileIsASnapshotOfOneEntry() throws {
         let dir = TempDirectory()
         dir.write("report.json", "{\"rmse\": 0.5}")
