@@ -75,11 +75,12 @@ public enum Checkout {
                               progress: (@Sendable (Int, Int) -> Void)?) throws -> (linked: Int, reflinked: Int) {
         let notify = progress
         let progress = Progress()
+        let order = largeFirst(entries)
         DispatchQueue.concurrentPerform(iterations: max(1, ProcessInfo.processInfo.activeProcessorCount)) { _ in
             while true {
                 progress.lock.lock()
                 guard progress.error == nil, progress.next < entries.count else { progress.lock.unlock(); return }
-                let e = entries[progress.next]
+                let e = entries[order[progress.next]]
                 progress.next += 1
                 let done = progress.next
                 progress.lock.unlock()
@@ -99,6 +100,16 @@ public enum Checkout {
         }
         if let error = progress.error { throw error }
         return (progress.linked, progress.reflinked)
+    }
+
+    /// The order to write entries in: files of a loose object's size or more first, largest
+    /// first, then the rest in manifest order. A file is copied by one thread, so the files
+    /// left for the end should be small ones; small files keep the order of their directories.
+    static func largeFirst(_ entries: [ManifestEntry]) -> [Int] {
+        let threshold = UInt64(ObjectStore.looseThreshold)
+        let large = entries.indices.filter { entries[$0].size >= threshold }
+            .sorted { entries[$0].size != entries[$1].size ? entries[$0].size > entries[$1].size : $0 < $1 }
+        return large + entries.indices.filter { entries[$0].size < threshold }
     }
 
     private enum Placement { case written, linked, reflinked }

@@ -395,3 +395,27 @@ import Testing
         #expect(cache.load().count == 0)
     }
 }
+
+@Suite struct CheckoutTests {
+    /// Big files are written first, largest first, so no thread copies a big one alone at the
+    /// end; the checkout is the same tree whatever the order.
+    @Test func bigFilesAreWrittenFirstAndEveryFileArrivesWhole() throws {
+        let dir = TempDirectory()
+        var random = SeededBytes(seed: 31)
+        let sizes = ["a/1.txt": 10, "a/big.bin": 2 << 20, "b.bin": 5 << 20, "c/2.txt": 0, "d.bin": 2 << 20]
+        var written: [String: Data] = [:]
+        for (path, size) in sizes.sorted(by: { $0.key < $1.key }) {
+            written[path] = random.next(size)
+            dir.write("t/\(path)", written[path]!)
+        }
+        try ObjectStore.create(at: dir.at(".lake"))
+        let store = ObjectStore(root: dir.at(".lake"))
+        let manifest = try Snapshotter(store: store).snapshot(path: dir.at("t"), statCache: nil, batch: ObjectBatch(store: store)).manifest
+        try store.syncWritten()
+        #expect(Checkout.largeFirst(manifest.entries).map { manifest.entries[$0].path } == ["b.bin", "a/big.bin", "d.bin", "a/1.txt", "c/2.txt"])
+        _ = try Checkout.run(manifest, store: store, into: dir.at("out"), mode: .copy)
+        for (path, bytes) in written {
+            #expect(FileManager.default.contents(atPath: dir.at("out/\(path)")) == bytes, "\(path) came out whole")
+        }
+    }
+}
