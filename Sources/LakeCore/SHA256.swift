@@ -30,9 +30,11 @@ public struct SHA256Hasher: ~Copyable {
 
     /// Call once, after the last update.
     public mutating func finalize() -> ObjectID {
-        var digest = [UInt8](repeating: 0, count: 32)
-        SHA256_Final(&digest, &context)
-        return ObjectID(digest: digest)
+        // On the stack: a commit of many small files finalizes once per file.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digest in
+            SHA256_Final(digest.baseAddress, &context)
+            return ObjectID(digest: digest)
+        }
     }
 
     /// The hash of one buffer.
