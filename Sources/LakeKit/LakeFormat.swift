@@ -1,5 +1,5 @@
-import Foundation
 import LakeCore
+import LakeStore
 
 /// The `FORMAT` file: the on-disk format's name and version, checked on every open.
 public enum LakeFormat {
@@ -12,12 +12,16 @@ public enum LakeFormat {
     /// Throws when the file names a newer version or is not a lake format at all.
     static func check(_ lakeDir: String) throws {
         let path = lakeDir + "/FORMAT"
-        guard let data = FileManager.default.contents(atPath: path) else { throw LakeError.notALake(searched: lakeDir) }
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let bytes = FileIO.contents(of: path) else { throw LakeError.notALake(searched: lakeDir) }
+        // Trimmed here: Foundation's trimmingCharacters goes through NSString, whose first use
+        // costs every command 0.9M instructions of runtime type lookups.
+        var text = Substring(String(decoding: bytes, as: UTF8.self))
+        while text.first?.isWhitespace == true { text.removeFirst() }
+        while text.last?.isWhitespace == true { text.removeLast() }
         let parts = text.split(separator: " ")
         guard parts.count == 2, parts[0] == name, let v = Int(parts[1]), v >= 1 else {
-            throw LakeError.unreadableFormat(path: path, content: text)
+            throw LakeError.unreadableFormat(path: path, content: String(text))
         }
-        if v > version { throw LakeError.newerFormat(path: lakeDir, found: text) }
+        if v > version { throw LakeError.newerFormat(path: lakeDir, found: String(text)) }
     }
 }

@@ -53,6 +53,21 @@ public enum FileIO {
         return done
     }
 
+    /// A whole file's bytes, or nil when it cannot be opened or read. For the small files a
+    /// command reads at every start (FORMAT, the stat cache): `FileManager.contents(atPath:)`
+    /// goes through URL and costs more than the read.
+    public static func contents(of path: String) -> [UInt8]? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        return try? [UInt8](unsafeUninitializedCapacity: Int(st.st_size)) { buffer, count in
+            guard let base = buffer.baseAddress else { return }
+            count = try read(fd, base, buffer.count, path: path, expecting: buffer.count)
+        }
+    }
+
     public static func lstat(_ path: String) -> stat? {
         var st = stat()
         return Glibc.lstat(path, &st) == 0 ? st : nil

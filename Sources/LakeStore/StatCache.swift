@@ -40,14 +40,7 @@ public struct StatCache {
 
     /// The file's entries; none when there is no usable file.
     public func load() -> Entries {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return Entries() }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_size > 0,
-              let bytes = try? [UInt8](unsafeUninitializedCapacity: Int(st.st_size), initializingWith: { buffer, count in
-                  count = try FileIO.read(fd, buffer.baseAddress!, buffer.count, path: path, expecting: buffer.count)
-              }) else { return Entries() }
+        guard let bytes = FileIO.contents(of: path), !bytes.isEmpty else { return Entries() }
         return Entries(bytes, root: root) ?? Entries()
     }
 
