@@ -8,4 +8,9 @@ public enum Environment {
     public static func value(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }
+
+    /// How many threads the work of a command spreads over: the cores this process may use
+    /// (Foundation's count, which honours a cgroup's CPU quota). Asked once: Foundation reads
+    /// the cgroup files again at every call, 450,000 instructions.
+    public static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 }

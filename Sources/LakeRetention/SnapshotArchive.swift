@@ -32,7 +32,7 @@ public enum SnapshotArchive {
                 close(fd)
                 written.end()
             }
-            let zstd = try ZstdWriter(fd: fd, path: tmp, level: level, workers: Int32(max(1, ProcessInfo.processInfo.activeProcessorCount))) {
+            let zstd = try ZstdWriter(fd: fd, path: tmp, level: level, workers: Int32(Environment.cores)) {
                 hasher.update($0)
                 size += UInt64($0.count)
                 written.add($0.count)

@@ -76,7 +76,7 @@ public enum Checkout {
         let notify = progress
         let progress = Progress()
         let order = largeFirst(entries)
-        DispatchQueue.concurrentPerform(iterations: max(1, ProcessInfo.processInfo.activeProcessorCount)) { _ in
+        DispatchQueue.concurrentPerform(iterations: Environment.cores) { _ in
             while true {
                 progress.lock.lock()
                 guard progress.error == nil, progress.next < entries.count else { progress.lock.unlock(); return }

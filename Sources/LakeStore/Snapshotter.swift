@@ -64,7 +64,7 @@ public final class Snapshotter {
         let baseFd = lake_open_directory_path(root.base)
         guard baseFd >= 0 else { throw SystemError("open", path: root.base) }
         defer { close(baseFd) }
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let workers = Environment.cores
         let order = Self.largestFirst(root, baseFd: baseFd, cache: cache)
         // Ranges small enough that every worker gets a share of a tree of a few large files,
         // large enough that tens of thousands of small ones do not contend on the lock. Taken

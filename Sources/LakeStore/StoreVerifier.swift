@@ -47,7 +47,7 @@ public enum StoreVerifier {
         var found = [StoreProblem]()
         let next = NSLock()
         var index = 0
-        DispatchQueue.concurrentPerform(iterations: max(1, ProcessInfo.processInfo.activeProcessorCount)) { _ in
+        DispatchQueue.concurrentPerform(iterations: Environment.cores) { _ in
             while true {
                 next.lock()
                 let i = index

@@ -155,7 +155,7 @@ private final class Lister: @unchecked Sendable {
 
     /// Every entry of the tree, in manifest order.
     func entries() throws -> [TreeScanner.Entry] {
-        DispatchQueue.concurrentPerform(iterations: max(1, ProcessInfo.processInfo.activeProcessorCount)) { _ in work() }
+        DispatchQueue.concurrentPerform(iterations: Environment.cores) { _ in work() }
         if let failure { throw failure }
         var entries = [TreeScanner.Entry]()
         func join(_ number: Int) {
