@@ -33,22 +33,35 @@ public final class Catalog: @unchecked Sendable {
         config.busyMode = .timeout(60)
         config.foreignKeysEnabled = true
         config.label = "lake-catalog"
-        config.journalMode = .wal
+        let walPath = path + "-wal"
         config.prepareDatabase { db in
             // A commit writes a row per file to two tables in one transaction: with SQLite's
             // default 2 MiB page cache, a large commit spills pages to the WAL over and over.
             try db.execute(sql: "PRAGMA cache_size = -65536")
+            guard !db.configuration.readonly else { return }
             // Keep the -wal and -shm files when the last connection closes. Else every command
-            // finds no WAL, and GRDB makes one with a schema change (create and drop a table):
-            // two fsyncs and a schema reload on every connection, a millisecond or more per
-            // command. Read-only readers also need the two files (GRDB's DatabaseSharing guide).
+            // finds no WAL and makes one with a schema change (below): two fsyncs and a schema
+            // reload on every connection, a millisecond or more per command. Read-only readers
+            // also need the two files (GRDB's DatabaseSharing guide).
             //
             // And leave the WAL to `closeWAL`, not to SQLite's checkpoint at every close.
-            guard !db.configuration.readonly else { return }
             var persist: CInt = 1
-            var code = sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &persist)
-            if code == SQLITE_OK { code = lake_sqlite_no_checkpoint_on_close(db.sqliteConnection) }
-            guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code)) }
+            try Catalog.check(sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &persist), db)
+            try Catalog.check(lake_sqlite_no_checkpoint_on_close(db.sqliteConnection), db)
+            // WAL with synchronous NORMAL (the synced journal is what makes a commit durable,
+            // docs/format.md §11), set here rather than by GRDB's `journalMode = .wal`, which
+            // at every open also asks Foundation's URL for the -wal file's size: 2.5M
+            // instructions, a tenth of a no-op commit. Like GRDB, a missing or empty WAL is
+            // made non-empty with a schema change, so that read-only readers can open the
+            // catalog (GRDB issue 102); as the WAL persists, only a new or rebuilt catalog pays.
+            try Catalog.check(lake_sqlite_use_wal(db.sqliteConnection), db, "could not put the catalog in WAL mode")
+            var wal = stat()
+            if stat(walPath, &wal) != 0 || wal.st_size == 0 {
+                try db.inSavepoint {
+                    try db.execute(sql: "CREATE TABLE lake_wal (id INTEGER PRIMARY KEY); DROP TABLE lake_wal")
+                    return .commit
+                }
+            }
         }
         connection = try CatalogError.wrap { try DatabaseQueue(path: path, configuration: config) }
         let migrator = Self.migrator
@@ -65,6 +78,12 @@ public final class Catalog: @unchecked Sendable {
                 wrote = true
             }
         }
+    }
+
+    /// Throws for an SQLite result code other than SQLITE_OK.
+    private static func check(_ code: CInt, _ db: Database, _ message: String? = nil) throws {
+        guard code != SQLITE_OK else { return }
+        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message ?? String(cString: sqlite3_errmsg(db.sqliteConnection)))
     }
 
     /// The most WAL a command leaves behind (see `closeWAL`).

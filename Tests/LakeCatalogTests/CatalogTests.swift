@@ -57,6 +57,27 @@ import Testing
         }
         let mode = try catalog.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
+        let synchronous = try catalog.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        #expect(synchronous == 1, "NORMAL: the synced journal, not the WAL, makes a commit durable")
+    }
+
+    /// The catalog sets up WAL itself: a catalog found without its -wal file (a rebuilt one,
+    /// or one copied without it) gets a WAL with a frame at the next open, which read-only
+    /// readers need; a catalog with its WAL is opened without a write.
+    @Test func aCatalogFoundWithoutItsWALGetsOneAtTheNextOpen() throws {
+        let dir = TempDirectory()
+        let wal = dir.at("catalog.sqlite-wal")
+        func walSize() -> Int? { FileIO.lstat(wal).map { Int($0.st_size) } }
+        do { _ = try makeCatalog(dir) }
+        let kept = try #require(walSize(), "the WAL persists after the last connection closes")
+        #expect(kept > 0)
+        do { _ = try Catalog(lakeDirectory: dir.path, store: ObjectStore(root: dir.path)) }
+        #expect(walSize() == kept, "an open with the WAL in place wrote nothing")
+        #expect(unlink(wal) == 0)
+        do { _ = try Catalog(lakeDirectory: dir.path, store: ObjectStore(root: dir.path)) }
+        #expect((walSize() ?? 0) > 0, "a missing WAL is made again, with a frame")
+        let tables = try DatabaseQueue(path: dir.at("catalog.sqlite")).read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE name = 'lake_wal'") }
+        #expect(tables.isEmpty, "the table that made the frame is gone")
     }
 
     func manifest(_ text: String) throws -> Manifest {
