@@ -501,15 +501,28 @@ public final class Catalog: @unchecked Sendable {
                     for i in column + 6 ... column + 8 { sqlite3_bind_null(s, i) }
                 }
             }
-            let code = sqlite3_step(s)
-            sqlite3_reset(s)
-            guard code == SQLITE_DONE else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                                    sql: statement.sql)
-            }
+            try step(statement, db)
         }
-        let metric = try db.makeStatement(sql: "INSERT OR REPLACE INTO metric_values (snapshot, path, key, value) VALUES (?, ?, ?, ?)")
-        for m in content.metrics { try metric.execute(arguments: [seq, m.path, m.key, m.value]) }
+        // Metrics through SQLite's calls too: GRDB's `execute` cost 16,000 instructions a row.
+        let metric = try db.cachedStatement(sql: "INSERT OR REPLACE INTO metric_values (snapshot, path, key, value) VALUES (?, ?, ?, ?)")
+        for m in content.metrics {
+            let s = metric.sqliteStatement
+            sqlite3_bind_int64(s, 1, seq)
+            sqlite3_bind_text(s, 2, m.path, -1, sqliteTransient)
+            sqlite3_bind_text(s, 3, m.key, -1, sqliteTransient)
+            sqlite3_bind_double(s, 4, m.value)
+            try step(metric, db)
+        }
+    }
+
+    /// Runs a statement whose parameters were bound with SQLite's own calls, and resets it.
+    private static func step(_ statement: Statement, _ db: Database) throws {
+        let code = sqlite3_step(statement.sqliteStatement)
+        sqlite3_reset(statement.sqliteStatement)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                                sql: statement.sql)
+        }
     }
 
     // MARK: Refs
