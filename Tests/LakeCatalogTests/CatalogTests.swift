@@ -153,6 +153,27 @@ import Testing
         #expect(try catalog.ref(RefName("r"))?.snapshot == manifest.id.description)
     }
 
+    /// A snapshot's file rows go 128, then 16, then the rest to a statement, and equal column
+    /// lists are encoded once: every size comes back whole, columns included.
+    @Test func theFilesOfASnapshotOfAnySizeComeBackWhole() throws {
+        let dir = TempDirectory()
+        let catalog = try makeCatalog(dir)
+        for count in [1, 15, 16, 17, 150, 300] {
+            let entries = (0 ..< count).map { i in
+                ManifestEntry(path: "f\(10000 + i).csv", mode: ManifestEntry.regular, size: UInt64(i), object: SHA256Hasher.hash(Array("\(count)-\(i)".utf8)))
+            }
+            let manifest = try Manifest(entries: entries)
+            func columns(_ i: Int) -> [String] { i % 3 == 0 ? ["id", "x"] : ["a\"b", "\(i % 2)"] }
+            let tables = Dictionary(uniqueKeysWithValues: entries.indices.map { (entries[$0].path, TableProfile(rows: Int64($0), columns: columns($0), parseErrors: 0)) })
+            _ = try catalog.recordCommit(dataset: DatasetName("d\(count)"), kind: nil, manifest: manifest, tables: tables, message: nil, sourcePath: "/s")
+            let files = try catalog.files(of: manifest.id)
+            #expect(files.map(\.path) == entries.map(\.path), "\(count) files")
+            #expect(files.map(\.size) == entries.map { Int64($0.size) })
+            #expect(files.map(\.rows) == entries.indices.map { Int64($0) })
+            #expect(files.map(\.columns) == entries.indices.map { columns($0) })
+        }
+    }
+
     @Test func aTornJournalLineIsIgnoredAndCutOffByTheNextAppend() throws {
         let dir = TempDirectory()
         let catalog = try makeCatalog(dir)
