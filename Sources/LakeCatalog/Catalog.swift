@@ -479,8 +479,15 @@ public final class Catalog: @unchecked Sendable {
         // one: compiling a statement costs in proportion to its rows (one of 90 rows took 1.6M
         // instructions, more than inserting them), so a small snapshot compiles at most 31
         // rows' worth. Statements are cached by their number of rows: a catalog of a million
-        // small snapshots compiles each once.
-        var next = manifest.entries.startIndex
+        // small snapshots compiles each once, and a snapshot builds the SQL of each once.
+        var inserts = [Int: Statement]()
+        func insert(rows count: Int) throws -> Statement {
+            if let known = inserts[count] { return known }
+            let statement = try db.cachedStatement(sql: "INSERT INTO files (snapshot, path, mode, size, object_id, rows, columns, parse_errors) VALUES "
+                                                        + repeatElement("(?, ?, ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", "))
+            inserts[count] = statement
+            return statement
+        }
         // A table's columns are stored as JSON, encoded once per distinct list: the tables of
         // a pipeline's runs share a few (JSONEncoder costs 32,000 instructions a call).
         var encodedColumns = [[String]: String]()
@@ -490,14 +497,7 @@ public final class Catalog: @unchecked Sendable {
             encodedColumns[columns] = text
             return text
         }
-        var inserts = [Int: Statement]()
-        func insert(rows count: Int) throws -> Statement {
-            if let known = inserts[count] { return known }
-            let statement = try db.cachedStatement(sql: "INSERT INTO files (snapshot, path, mode, size, object_id, rows, columns, parse_errors) VALUES "
-                                                        + repeatElement("(?, ?, ?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", "))
-            inserts[count] = statement
-            return statement
-        }
+        var next = manifest.entries.startIndex
         while next < manifest.entries.endIndex {
             let left = manifest.entries.endIndex - next
             let rows = manifest.entries[next ..< next + (left >= 128 ? 128 : left >= 16 ? 16 : left)]
