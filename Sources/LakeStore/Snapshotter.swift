@@ -130,7 +130,7 @@ public final class Snapshotter {
     static func largestFirst(_ root: TreeScanner.Tree, baseFd: Int32, cache: StatCache.Entries) -> [Int]? {
         guard root.entries.count > 1, root.entries.count <= largestFirstLimit else { return nil }
         let sizes = root.entries.map { entry -> UInt64 in
-            if let hit = cache[entry.path] { return hit.size }
+            if let size = cache.size(of: entry.path) { return size }
             var st = stat()
             guard entry.isRegular, entry.path.withCString({ fstatat(baseFd, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { return 0 }
             return UInt64(st.st_size)

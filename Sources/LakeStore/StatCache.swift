@@ -121,24 +121,8 @@ public struct StatCache {
 
         /// The entry for `path`, if the file has exactly one and its strings are valid UTF-8.
         public subscript(path: String) -> CachedFile? {
-            guard !starts.isEmpty else { return nil }
-            let found = path.utf8.withContiguousStorageIfAvailable { entry(UnsafeRawBufferPointer($0)) }
-            return found ?? Array(path.utf8).withUnsafeBytes(entry)
-        }
-
-        private static func key(_ path: UnsafeRawBufferPointer) -> UInt64 {
-            path.isEmpty ? XXH3_64bits(nil, 0) : XXH3_64bits(path.baseAddress, path.count)
-        }
-
-        /// The entry whose path has these bytes.
-        private func entry(_ path: UnsafeRawBufferPointer) -> CachedFile? {
-            guard let start = starts[Self.key(path)] ?? nil else { return nil }
-            return bytes.withUnsafeBytes { raw -> CachedFile? in
-                // Its bounds were checked when the file was loaded.
-                var reader = Reader(raw, at: start)
-                guard let stored = reader.take(reader.u64()), stored.count == path.count,
-                      path.isEmpty || memcmp(stored.baseAddress!, path.baseAddress!, path.count) == 0,
-                      let size = reader.u64(), let mtime = reader.u64(), let ctime = reader.u64(), let inode = reader.u64(),
+            read(path) { reader in
+                guard let size = reader.u64(), let mtime = reader.u64(), let ctime = reader.u64(), let inode = reader.u64(),
                       let device = reader.u64(), let digest = reader.take(32), let rows = reader.u64() else { return nil }
                 var table: TableProfile?
                 if Int64(bitPattern: rows) >= 0 {
@@ -153,6 +137,33 @@ public struct StatCache {
                 return CachedFile(size: size, mtimeNs: Int64(bitPattern: mtime), ctimeNs: Int64(bitPattern: ctime), inode: inode,
                                   device: device, object: ObjectID(digest: digest.assumingMemoryBound(to: UInt8.self)), table: table)
             }
+        }
+
+        /// The size the entry for `path` records, without decoding the rest of it.
+        public func size(of path: String) -> UInt64? {
+            read(path) { $0.u64() }
+        }
+
+        private static func key(_ path: UnsafeRawBufferPointer) -> UInt64 {
+            lake_xxh3_64(path.baseAddress, path.count)
+        }
+
+        /// `body`'s reading of the entry whose path has the bytes of `path`, from just after
+        /// the path; nil when there is no such entry.
+        private func read<T>(_ path: String, _ body: (inout Reader) -> T?) -> T? {
+            guard !starts.isEmpty else { return nil }
+            func read(_ path: UnsafeRawBufferPointer) -> T? {
+                guard let start = starts[Self.key(path)] ?? nil else { return nil }
+                return bytes.withUnsafeBytes { raw -> T? in
+                    // Its bounds were checked when the file was loaded.
+                    var reader = Reader(raw, at: start)
+                    guard let stored = reader.take(reader.u64()), stored.count == path.count,
+                          path.isEmpty || memcmp(stored.baseAddress!, path.baseAddress!, path.count) == 0 else { return nil }
+                    return body(&reader)
+                }
+            }
+            let found = path.utf8.withContiguousStorageIfAvailable { read(UnsafeRawBufferPointer($0)) }
+            return found ?? Array(path.utf8).withUnsafeBytes(read)
         }
     }
 
