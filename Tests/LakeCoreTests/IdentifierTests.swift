@@ -44,7 +44,8 @@ import Testing
     }
 
     @Test(arguments: ["", "sha256:", "sha256:abc", "sha256:" + String(repeating: "G", count: 64),
-                      "sha256:" + String(repeating: "A", count: 64), "md5:" + String(repeating: "a", count: 64)])
+                      "sha256:" + String(repeating: "A", count: 64), "md5:" + String(repeating: "a", count: 64),
+                      "sha256:" + String(repeating: "a", count: 65), "sha256:sha256:" + String(repeating: "a", count: 64)])
     func objectIDRefusesMalformedText(_ text: String) {
         #expect(throws: CoreError.invalidObjectID(text)) { try ObjectID(parsing: text) }
     }
@@ -79,5 +80,9 @@ import Testing
         let a = Timestamp.string(Date(timeIntervalSince1970: 1_700_000_000.5))
         #expect(a == "2023-11-14T22:13:20.500Z")
         #expect(Timestamp.string(Date(timeIntervalSince1970: 1_700_000_001)) > a)
+        // Every field is zero-padded to its width.
+        #expect(Timestamp.string(Date(timeIntervalSince1970: 946_782_245.007)) == "2000-01-02T03:04:05.007Z")
+        #expect(Timestamp.string(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(Timestamp.date(Timestamp.string(Date(timeIntervalSince1970: 946_782_245.007))) == Date(timeIntervalSince1970: 946_782_245.007))
     }
 }
