@@ -34,7 +34,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "LakeStore", dependencies: ["LakeCore", "CLakeSys", "CXXHash", "CZlib", "CZstd"]),
         // The one SQLite setting GRDB has no call for (sqlite3_db_config is variadic): commands
-        // leave the WAL to `Catalog.closeWAL` instead of checkpointing it at every close.
+        // leave the WAL to `Catalog.settleWAL` instead of checkpointing it at every close.
         .target(name: "CCatalogSQLite", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(name: "LakeCatalog", dependencies: [
             "LakeCore", "LakeStore", "CCatalogSQLite", .product(name: "GRDB", package: "GRDB.swift"),

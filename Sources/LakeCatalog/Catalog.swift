@@ -44,7 +44,7 @@ public final class Catalog: @unchecked Sendable {
             // reload on every connection, a millisecond or more per command. Read-only readers
             // also need the two files (GRDB's DatabaseSharing guide).
             //
-            // And leave the WAL to `closeWAL`, not to SQLite's checkpoint at every close.
+            // And leave the WAL to `settleWAL`, not to SQLite's checkpoint at every close.
             var persist: CInt = 1
             try Catalog.check(sqlite3_file_control(db.sqliteConnection, nil, SQLITE_FCNTL_PERSIST_WAL, &persist), db)
             try Catalog.check(lake_sqlite_no_checkpoint_on_close(db.sqliteConnection), db)
@@ -86,15 +86,15 @@ public final class Catalog: @unchecked Sendable {
         throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message ?? String(cString: sqlite3_errmsg(db.sqliteConnection)))
     }
 
-    /// The most WAL a command leaves behind (see `closeWAL`).
+    /// The most WAL a command leaves behind (see `settleWAL`).
     static let walKeptBytes = 256 << 10
 
-    /// Whether this catalog committed a write (`closeWAL`).
+    /// Whether this catalog committed a write since the WAL was last settled (`settleWAL`).
     private var wrote = false
     /// Set once `rebuild` has closed the connection itself.
     private var closed = false
 
-    deinit { closeWAL() }
+    deinit { settleWAL() }
 
     /// What a command leaves of the WAL, which is persistent (see init) and which SQLite does
     /// not checkpoint at close here. The frames a command finds in the WAL stay valid, and the
@@ -108,7 +108,10 @@ public final class Catalog: @unchecked Sendable {
     ///   command 20 ms slower) is truncated and one page written, so that what stays is small,
     ///   and never empty (GRDB would then write at every open).
     /// Busy (a reader in another process) or read-only: left as it is.
-    private func closeWAL() {
+    ///
+    /// Runs when the catalog is released, and is called by a process that exits without
+    /// releasing it (the CLI, `LakeCommand.runMain`).
+    public func settleWAL() {
         var st = stat()
         let large = stat(path + "-wal", &st) == 0 && st.st_size > Self.walKeptBytes
         guard !closed, large || wrote else { return }
@@ -118,6 +121,7 @@ public final class Catalog: @unchecked Sendable {
             let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
             try db.execute(sql: "PRAGMA user_version = \(version)")
         }
+        wrote = false
     }
 
     /// The catalog of a lake: `catalog.sqlite` over `journal.jsonl`.
