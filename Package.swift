@@ -58,12 +58,7 @@ let package = Package(
         // of Lake's symbols in the dynamic symbol table: the loader resolved them one by one at
         // every start, and the runtime's own dladdr walked them all. Without: 1 to 1.5 ms less
         // per command; crash backtraces still name functions (they read .symtab and DWARF).
-        // Linked as a fixed-address executable (-no-pie), its pointers are written at link time:
-        // as a PIE, the loader applied 90,000 relocations at every start, copying each page of
-        // metadata they touch (no-op commit: 910 page faults and 32.8M instructions, 560 and 31.6M).
-        .executableTarget(name: "lake", dependencies: ["LakeCLI"], linkerSettings: [
-            .unsafeFlags(["-Xlinker", "--no-export-dynamic", "-Xclang-linker", "-no-pie"]),
-        ]),
+        .executableTarget(name: "lake", dependencies: ["LakeCLI"], linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])]),
         // bench/suite.sh runs it: promote, log, lineage and query latencies from 10k to 1M versions.
         .executableTarget(name: "lake-catalog-bench", dependencies: ["LakeKit", "LakeQuery", "CLakeSys"], path: "bench/CatalogScale"),
         .target(name: "LakeTestSupport", dependencies: [
