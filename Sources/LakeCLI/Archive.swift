@@ -3,8 +3,8 @@ import LakeCatalog
 import LakeKit
 
 struct Archive: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "archive",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "archive",
         abstract: "Write snapshots to verified tar --zstd archives listed in archives/index.jsonl.",
         discussion: "Each archive opens with plain 'tar --zstd -xf' into the original directory name. Objects stay in the store; 'lake restore' brings them back from the archive when they are gone.")
 
@@ -36,7 +36,7 @@ struct Archive: ParsableCommand {
 }
 
 struct Restore: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "restore", abstract: "Bring an archived snapshot's objects back from its archive, verifying every entry.")
+    static let configuration = CommandConfiguration.lakeSubcommand("restore", abstract: "Bring an archived snapshot's objects back from its archive, verifying every entry.")
 
     @Argument(help: "TARGET.")
     var target: String

@@ -3,7 +3,7 @@ import Foundation
 import LakeKit
 
 struct Cat: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cat", abstract: "Print one file of a snapshot; its bytes are checked against their hash.")
+    static let configuration = CommandConfiguration.lakeSubcommand("cat", abstract: "Print one file of a snapshot; its bytes are checked against their hash.")
 
     @Argument(help: ArgumentHelp("TARGET:PATH, e.g. runs/passX@2:ok.jsonl.", valueName: "TARGET:PATH"))
     var spec: String

@@ -3,8 +3,8 @@ import LakeKit
 import LakeStore
 
 struct Checkout: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "checkout",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "checkout",
         abstract: "Write a snapshot's files into a new or empty directory.",
         discussion: "Copies (reflinks where the filesystem can) by default. --link hard-links large objects: the files are read-only and share the store's bytes.")
 

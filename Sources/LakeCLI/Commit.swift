@@ -3,8 +3,8 @@ import LakeCore
 import LakeKit
 
 struct Commit: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "commit",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "commit",
         abstract: "Snapshot a directory (or one file) as the next version of a dataset.",
         discussion: "Content equal to the dataset's latest version makes no new version.")
 

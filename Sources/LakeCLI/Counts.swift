@@ -3,7 +3,7 @@ import LakeKit
 import LakeQuery
 
 struct Counts: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "counts", abstract: "Count the rows of a snapshot's CSV/JSON-lines files, per file or per value of a field.")
+    static let configuration = CommandConfiguration.lakeSubcommand("counts", abstract: "Count the rows of a snapshot's CSV/JSON-lines files, per file or per value of a field.")
 
     @Argument(help: "TARGET.")
     var target: String
@@ -27,8 +27,8 @@ struct Counts: ParsableCommand {
 }
 
 struct Diff: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "diff",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "diff",
         abstract: "Show the files added, removed and changed between two snapshots; with --key, the records too.")
 
     @Argument(help: "TARGET A (before).")

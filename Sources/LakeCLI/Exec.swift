@@ -4,8 +4,8 @@ import LakeCore
 import LakeKit
 
 struct Exec: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "exec",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "exec",
         abstract: "Run one command as a recorded run: inputs from the lake, outputs into new versions.",
         discussion: """
             The command runs in a fresh work directory. Each input is a read-only directory named by \

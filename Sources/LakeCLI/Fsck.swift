@@ -6,8 +6,8 @@ struct Fsck: ParsableCommand {
     struct Rebuilt: Encodable { var datasets, versions, refMoves: Int }
     struct Result: Encodable { var report: FsckReport; var rebuilt: Rebuilt? }
 
-    static let configuration = CommandConfiguration(
-        commandName: "fsck",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "fsck",
         abstract: "Re-hash every object and check every manifest, version, ref and ref-log entry.",
         discussion: """
             Exits 6 when anything is corrupt or missing, 0 on a clean lake. \

@@ -3,8 +3,8 @@ import LakeKit
 import LakeRetention
 
 struct GC: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "gc",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "gc",
         abstract: "Drop objects nothing live uses: only archived versions' objects and leftovers of interrupted commands go.",
         discussion: """
             Live: ref targets, both ends of ref moves inside the grace window, every version that is \

@@ -3,8 +3,8 @@ import Foundation
 import LakeKit
 
 struct Import: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "import",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "import",
         abstract: "Adopt an existing artifact tree in place: iterations become versions, _current pointers refs.",
         discussion: """
             A layout (layouts/README.md) maps paths under ROOT to datasets, kinds, times and refs: \

@@ -4,7 +4,7 @@ import LakeCore
 import LakeKit
 
 struct Init: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "init", abstract: "Create a lake (.lake/) in DIR, the current directory by default.")
+    static let configuration = CommandConfiguration.lakeSubcommand("init", abstract: "Create a lake (.lake/) in DIR, the current directory by default.")
 
     @Argument(help: "The directory to hold .lake/ (made if missing); else --lake, else $LAKE_DIR, else the current directory.")
     var dir: String?

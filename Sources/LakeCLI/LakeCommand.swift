@@ -14,7 +14,7 @@ public struct LakeCommand: ParsableCommand {
             TARGET: sha256:<hex> or a unique hex prefix (8+ digits), DATASET@N, DATASET@latest, REF, REF@{N}; \
             a bare name is a ref when one exists, else the dataset's latest version; ref: and dataset: force either.
             """,
-        version: "0.1.0",
+        version: LakeFormat.toolVersion,
         subcommands: [Init.self, Commit.self, Import.self, Ls.self, Log.self, Show.self, Cat.self, Checkout.self, Refs.self, Ref.self,
                       Promote.self, Rollback.self, Exec.self, Run.self, Runs.self, Lineage.self, Reproduce.self, Query.self, Counts.self, Diff.self, Retention.self, Archive.self, Restore.self, GC.self, Fsck.self,
                       RemoteCommand.self, Push.self, Pull.self, Clone.self])
@@ -22,10 +22,32 @@ public struct LakeCommand: ParsableCommand {
     public init() {}
 
     /// Parses `arguments`, runs the command and returns the exit code (docs/cli.md).
+    ///
+    /// `lake NAME ...` is parsed by NAME's own command as a root: parsed from here, ArgumentParser
+    /// also reflected this command, the two commands of its completion-script check, and the
+    /// whole stack again to decode it, 8M instructions, a quarter of a no-op commit. Each
+    /// subcommand is configured as one of lake's (`CommandConfiguration.lakeSubcommand`), so its
+    /// help and errors still read `lake NAME`. Anything else (`--help`, `help NAME`, an unknown
+    /// word, `--generate-completion-script`) is parsed from here.
     public static func runMain(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Int32 {
         defer { for lake in opened { lake.catalog.settleWAL() } }
+        var arguments = hoistingGlobalOptions(arguments)
+        var root: ParsableCommand.Type = LakeCommand.self
+        if let name = arguments.first, let named = configuration.subcommands.first(where: { $0._commandName == name }) {
+            root = named
+            arguments.removeFirst()
+        }
         do {
-            var command = try parseAsRoot(hoistingGlobalOptions(arguments))
+            var command: ParsableCommand
+            do {
+                command = try root.parseAsRoot(arguments)
+            } catch where root != LakeCommand.self && arguments.isEmpty {
+                // Given nothing, a root answers with its whole help; from here, the error
+                // names what is missing, as for any other mistake.
+                let name = root._commandName
+                root = LakeCommand.self
+                command = try parseAsRoot([name])
+            }
             try command.run()
             return 0
         } catch let failure as LakeFailure {
@@ -34,15 +56,30 @@ public struct LakeCommand: ParsableCommand {
         } catch let exit as ExitCode {
             return exit.rawValue
         } catch {
-            let code = exitCode(for: error)
+            let code = root.exitCode(for: error)
             if code == .success {
-                print(fullMessage(for: error))
+                print(root.fullMessage(for: error))
                 return 0
             }
-            Output.error(fullMessage(for: error).replacingOccurrences(of: "Error: ", with: ""))
+            // ArgumentParser leaves the super-command out of its "See 'NAME --help'" hint.
+            let message = root == LakeCommand.self ? fullMessage(for: error)
+                : root.fullMessage(for: error).replacingOccurrences(of: "  See '\(root._commandName)", with: "  See 'lake \(root._commandName)")
+            Output.error(message.replacingOccurrences(of: "Error: ", with: ""))
             // ArgumentParser's own failures are the caller's words: usage (2), not EX_USAGE (64).
             return code == .validationFailure ? ErrorCategory.usage.rawValue : ErrorCategory.failure.rawValue
         }
+    }
+}
+
+extension CommandConfiguration {
+    /// The configuration of a command under `lake`, which `LakeCommand.runMain` parses as a root
+    /// of its own: `lake` is its super-command, so that its help and errors read `lake NAME`
+    /// (a root without one would also run the completion-script check), and it answers
+    /// `--version` as `lake` does.
+    static func lakeSubcommand(_ name: String, abstract: String, discussion: String = "",
+                               subcommands: [ParsableCommand.Type] = []) -> CommandConfiguration {
+        CommandConfiguration(commandName: name, _superCommandName: "lake", abstract: abstract, discussion: discussion,
+                             version: LakeFormat.toolVersion, subcommands: subcommands)
     }
 }
 

@@ -3,8 +3,8 @@ import LakeCatalog
 import LakeKit
 
 struct Lineage: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "lineage",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "lineage",
         abstract: "Show where a snapshot came from (--up, the default) or what was made from it (--down).")
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case tree, dot, json }

@@ -3,8 +3,8 @@ import LakeCore
 import LakeKit
 
 struct Log: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "log",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "log",
         abstract: "Show the versions of a dataset, or the moves of a ref.",
         discussion: "A name that is both is read as the ref; write dataset:NAME or ref:NAME to choose.")
 

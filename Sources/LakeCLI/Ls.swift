@@ -3,7 +3,7 @@ import Foundation
 import LakeKit
 
 struct Ls: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List datasets: kind, versions, latest snapshot, size.")
+    static let configuration = CommandConfiguration.lakeSubcommand("ls", abstract: "List datasets: kind, versions, latest snapshot, size.")
 
     @Argument(help: "A glob over dataset names, e.g. 'runs/*'.")
     var pattern: String?

@@ -6,8 +6,8 @@ import LakeQuery
 import LakeRemote
 
 struct Promote: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "promote",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "promote",
         abstract: "Move (or create) a ref to point at a snapshot; the move is logged.",
         discussion: "With --expect, the move happens only if the ref still points at that TARGET (or does not exist, for 'none'); otherwise nothing changes and the exit code is 5.")
 
@@ -68,7 +68,7 @@ struct Promote: ParsableCommand {
 }
 
 struct Rollback: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rollback", abstract: "Move a ref back to where it pointed before its last move; logged as a move.")
+    static let configuration = CommandConfiguration.lakeSubcommand("rollback", abstract: "Move a ref back to where it pointed before its last move; logged as a move.")
 
     @Argument(help: "The ref.")
     var ref: String

@@ -38,8 +38,8 @@ struct DataOptions: ParsableArguments {
 }
 
 struct Query: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "query",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "query",
         abstract: "Run read-only SQL over the catalog's views and over tables loaded from snapshots.",
         discussion: """
             The catalog's tables and views (datasets, versions, version_details, snapshots, \

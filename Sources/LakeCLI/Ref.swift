@@ -4,8 +4,8 @@ import LakeKit
 
 /// `lake ref bind|unbind|bindings`: refs kept on disk as `_current` paths.
 struct Ref: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ref",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "ref",
         abstract: "Keep a ref on disk: a path that always shows the ref's snapshot, read-only.",
         subcommands: [Bind.self, Unbind.self, Bindings.self])
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import LakeKit
 
 struct Refs: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "refs", abstract: "List refs and the snapshots they point at.")
+    static let configuration = CommandConfiguration.lakeSubcommand("refs", abstract: "List refs and the snapshots they point at.")
 
     @OptionGroup var global: GlobalOptions
 

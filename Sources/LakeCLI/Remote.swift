@@ -5,8 +5,8 @@ import LakeKit
 import LakeRemote
 
 struct RemoteCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "remote",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "remote",
         abstract: "Name S3 locations that hold shared lakes.",
         discussion: "Credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), else ~/.aws/credentials; they are never stored.",
         subcommands: [Add.self, List.self, Remove.self])
@@ -84,8 +84,8 @@ struct TransferArguments: ParsableArguments {
 }
 
 struct Push: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "push",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "push",
         abstract: "Send what a remote lacks: objects, catalog records, archives and refs.",
         discussion: "Without names, everything. A ref that moved on the remote since this lake last saw it stops the push (exit 5): pull first. An interrupted push can be run again; what arrived is not sent again.")
 
@@ -112,8 +112,8 @@ struct Push: ParsableCommand {
 }
 
 struct Pull: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "pull",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "pull",
         abstract: "Bring what this lake lacks from a remote, each object verified as it arrives.",
         discussion: "Without names, everything. Records that contradict this lake (another snapshot under the same version number, a ref moved apart) merge nothing: exit 5.")
 
@@ -143,8 +143,8 @@ struct Pull: ParsableCommand {
 }
 
 struct Clone: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "clone",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "clone",
         abstract: "Make a new lake from a remote; the remote becomes its 'origin'.")
 
     @Argument(help: "s3://BUCKET/PREFIX")

@@ -4,8 +4,8 @@ import LakeKit
 import LakeTransforms
 
 struct Reproduce: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "reproduce",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "reproduce",
         abstract: "Run again the run that made a snapshot, and say whether the outputs are identical.",
         discussion: """
             The run's inputs, command, params, recorded code files and declared environment are \

@@ -3,8 +3,8 @@ import LakeKit
 import LakeRetention
 
 struct Retention: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "retention",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "retention",
         abstract: "Plan or apply a retention policy: keep what the rules keep, archive the rest.",
         subcommands: [RetentionPlan.self, RetentionApply.self])
 }

@@ -4,8 +4,8 @@ import LakeKit
 import LakeTransforms
 
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run",
+    static let configuration = CommandConfiguration.lakeSubcommand(
+        "run",
         abstract: "Run pipeline stages in dependency order, reusing stages whose inputs, params, code and environment did not change.",
         discussion: """
             With no STAGE, every stage runs; a named stage brings the stages it reads from. A stage \

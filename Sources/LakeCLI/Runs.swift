@@ -2,7 +2,7 @@ import ArgumentParser
 import LakeKit
 
 struct Runs: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "runs", abstract: "List runs, newest first. 'lake show RUN' shows one.")
+    static let configuration = CommandConfiguration.lakeSubcommand("runs", abstract: "List runs, newest first. 'lake show RUN' shows one.")
 
     @Option(help: "Only runs of this status: succeeded, failed or cached.")
     var status: String?

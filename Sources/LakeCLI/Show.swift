@@ -2,7 +2,7 @@ import ArgumentParser
 import LakeKit
 
 struct Show: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a snapshot: its files, sizes, rows, and the versions and refs that hold it.")
+    static let configuration = CommandConfiguration.lakeSubcommand("show", abstract: "Show a snapshot: its files, sizes, rows, and the versions and refs that hold it.")
 
     @Argument(help: "TARGET.")
     var target: String

@@ -167,4 +167,31 @@ import Testing
         }
         #expect(help.stdout.contains("6 corruption found"))
     }
+
+    /// `lake NAME ...` is parsed by NAME's own command (`LakeCommand.runMain`): its help, its
+    /// errors and `--version` must read as they do when parsed from `lake`.
+    @Test func everyCommandParsedOnItsOwnStillReadsAsLakes() throws {
+        let w = try CLIWorkspace(initialize: false)
+        let dump = try w.lake("--experimental-dump-help")
+        let tree = try #require(try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
+        let subcommands = try #require((tree["command"] as? [String: Any])?["subcommands"] as? [[String: Any]])
+        let names = subcommands.compactMap { $0["commandName"] as? String }.filter { $0 != "help" }
+        #expect(names.count >= 29 && names.contains("commit") && names.contains("remote"))
+        for name in names {
+            let help = try w.lake(name, "--help")
+            #expect(help.status == 0 && help.stdout.contains("USAGE: lake \(name)"), "\(name) --help: \(help.stdout)")
+            let wrong = try w.lake(name, "--no-such-option")
+            #expect(wrong.status == 2, "\(name): \(wrong.stderr)")
+            #expect(wrong.stderr.hasPrefix("lake: error: ") && wrong.stderr.contains("See 'lake \(name) "), "\(name): \(wrong.stderr)")
+            let version = try w.lake(name, "--version")
+            #expect(version.status == 0 && version.stdout == "0.1.0\n", "\(name) --version: \(version.stdout)")
+        }
+        // A nested command's hint names the whole path.
+        #expect(try w.lake("ref", "bind", "--no-such-option").stderr.contains("See 'lake ref bind --help'"))
+        // Given nothing, a command that needs arguments names what is missing, as any mistake does.
+        let bare = try w.lake("commit")
+        #expect(bare.status == 2)
+        #expect(bare.stderr.contains("Missing expected argument '<path>'") && bare.stderr.contains("Usage: lake commit <path>"))
+        #expect(!bare.stderr.contains("OVERVIEW"))
+    }
 }
