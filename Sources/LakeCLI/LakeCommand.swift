@@ -25,7 +25,7 @@ public struct LakeCommand: ParsableCommand {
     ///
     /// `lake NAME ...` is parsed by NAME's own command as a root: parsed from here, ArgumentParser
     /// also reflected this command, the two commands of its completion-script check, and the
-    /// whole stack again to decode it, 8M instructions, a quarter of a no-op commit. Each
+    /// whole stack again to decode it: 4.2M instructions, a seventh of a no-op commit. Each
     /// subcommand is configured as one of lake's (`CommandConfiguration.lakeSubcommand`), so its
     /// help and errors still read `lake NAME`. Anything else (`--help`, `help NAME`, an unknown
     /// word, `--generate-completion-script`) is parsed from here.
