@@ -53,8 +53,8 @@ extension Lake {
         var day = time_t(now.timeIntervalSince1970)
         var parts = tm()
         gmtime_r(&day, &parts)
-        let relative = String(format: "archives/%04d%02d%02d/", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday)
-            + "\(version.dataset)@\(version.version)-\(id.short).tar.zst"
+        let date = (parts.tm_year + 1900).zeroPadded(4) + (parts.tm_mon + 1).zeroPadded(2) + parts.tm_mday.zeroPadded(2)
+        let relative = "archives/\(date)/\(version.dataset)@\(version.version)-\(id.short).tar.zst"
         let path = directory + "/" + relative
         let rootName = Self.originalName(version, manifest)
         let mtime = Int64(Timestamp.date(version.createdAt)?.timeIntervalSince1970 ?? 0)

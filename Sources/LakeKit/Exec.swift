@@ -255,7 +255,7 @@ extension Lake {
     /// `run-` and 16 hex digits: milliseconds since 1970, then random bits, so ids sort by time.
     public static func newRunID(_ date: Date) -> String {
         let ms = UInt64(date.timeIntervalSince1970 * 1000)
-        return "run-" + String(format: "%011llx%05x", ms, UInt32.random(in: 0 ..< 0x100000))
+        return "run-" + ms.zeroPadded(11, radix: 16) + UInt32.random(in: 0 ..< 0x100000).zeroPadded(5, radix: 16)
     }
 
     /// Values of the declared names; names that look like secrets are recorded as `<redacted>`

@@ -120,7 +120,7 @@ public enum RetentionPlanner {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let c = calendar.dateComponents([.yearForWeekOfYear, .weekOfYear], from: date)
-        return String(format: "%04d-W%02d", c.yearForWeekOfYear ?? 0, c.weekOfYear ?? 0)
+        return "\((c.yearForWeekOfYear ?? 0).zeroPadded(4))-W\((c.weekOfYear ?? 0).zeroPadded(2))"
     }
 
     static func format(_ seconds: Int64) -> String {

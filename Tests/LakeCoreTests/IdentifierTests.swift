@@ -76,6 +76,15 @@ import Testing
         #expect("\(CoreError.invalidKind("table", allowed: Kind.allCases.map(\.rawValue)))".contains("quarantine"))
     }
 
+    @Test func numbersAreZeroPaddedAsPrintfDoes() {
+        #expect(7.zeroPadded(3) == "007")
+        #expect(2026.zeroPadded(4) == "2026")
+        #expect(123_456.zeroPadded(2) == "123456")
+        #expect(0.zeroPadded(2) == "00")
+        #expect(UInt64(0x19a2b).zeroPadded(11, radix: 16) == "00000019a2b")
+        #expect(UInt32(0xfffff).zeroPadded(5, radix: 16) == "fffff")
+    }
+
     @Test func timestampsSortAsText() {
         let a = Timestamp.string(Date(timeIntervalSince1970: 1_700_000_000.5))
         #expect(a == "2023-11-14T22:13:20.500Z")

@@ -12,6 +12,14 @@ import Testing
         try Lake.initialize(in: dir.at("home")).lake
     }
 
+    @Test func runIDsAreTheMillisecondsThenRandomBitsInHex() {
+        let date = Date(timeIntervalSince1970: 1_700_000_000.5)
+        let a = Lake.newRunID(date), b = Lake.newRunID(date)
+        #expect(a.hasPrefix("run-18bcfe569f4") && a.count == 20, "\(a)")
+        #expect(a.dropFirst(4).allSatisfy { $0.isHexDigit && !$0.isUppercase })
+        #expect(Lake.newRunID(Date(timeIntervalSince1970: 1_700_000_001)) > a && a.prefix(15) == b.prefix(15))
+    }
+
     @Test func initWritesTheFormatAndIsIdempotent() throws {
         let dir = TempDirectory()
         let (lake, created) = try Lake.initialize(in: dir.at("home"))
