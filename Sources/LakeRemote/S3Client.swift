@@ -223,7 +223,7 @@ public final class S3Client: @unchecked Sendable {
             case UInt8(ascii: "/") where keepSlash:
                 out.append("/")
             default:
-                out += String(format: "%%%02X", byte)
+                out += "%" + byte.zeroPadded(2, radix: 16).uppercased()
             }
         }
         return out
