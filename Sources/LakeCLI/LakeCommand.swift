@@ -61,9 +61,11 @@ public struct LakeCommand: ParsableCommand {
                 print(root.fullMessage(for: error))
                 return 0
             }
-            // ArgumentParser leaves the super-command out of its "See 'NAME --help'" hint.
-            let message = root == LakeCommand.self ? fullMessage(for: error)
-                : root.fullMessage(for: error).replacingOccurrences(of: "  See '\(root._commandName)", with: "  See 'lake \(root._commandName)")
+            var message = root.fullMessage(for: error)
+            if root != LakeCommand.self {
+                // ArgumentParser leaves the super-command out of its "See 'NAME --help'" hint.
+                message = message.replacingOccurrences(of: "  See '\(root._commandName)", with: "  See 'lake \(root._commandName)")
+            }
             Output.error(message.replacingOccurrences(of: "Error: ", with: ""))
             // ArgumentParser's own failures are the caller's words: usage (2), not EX_USAGE (64).
             return code == .validationFailure ? ErrorCategory.usage.rawValue : ErrorCategory.failure.rawValue

@@ -50,11 +50,9 @@ extension Lake {
             }
             return (made, true)
         }
-        var day = time_t(now.timeIntervalSince1970)
-        var parts = tm()
-        gmtime_r(&day, &parts)
-        let date = (parts.tm_year + 1900).zeroPadded(4) + (parts.tm_mon + 1).zeroPadded(2) + parts.tm_mday.zeroPadded(2)
-        let relative = "archives/\(date)/\(version.dataset)@\(version.version)-\(id.short).tar.zst"
+        // archives/YYYYMMDD/: the UTC day of the record's `archivedAt`.
+        let day = Timestamp.string(now).prefix(10).filter { $0 != "-" }
+        let relative = "archives/\(day)/\(version.dataset)@\(version.version)-\(id.short).tar.zst"
         let path = directory + "/" + relative
         let rootName = Self.originalName(version, manifest)
         let mtime = Int64(Timestamp.date(version.createdAt)?.timeIntervalSince1970 ?? 0)

@@ -40,6 +40,12 @@ import Testing
     @Test func gnuTarAndZstdReadTheArchiveBackAsTheOriginalTree() throws {
         let (w, archive) = try archived()
         #expect(archive.contains("/.lake/archives/2") && archive.contains("/runs/passX@1-") && archive.hasSuffix(".tar.zst"))
+        // The directory is the UTC day the archive was made (in the last minute), as YYYYMMDD.
+        let days = [Date(), Date(timeIntervalSinceNow: -60)].map { date in
+            let utc = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC")!, from: date)
+            return String(format: "%04d%02d%02d", utc.year!, utc.month!, utc.day!)
+        }
+        #expect(days.contains { archive.contains("/.lake/archives/\($0)/") }, "\(archive)")
         #expect(try tool(["zstd", "-tq", archive], cwd: w.path).0 == 0)
         let (listed, listing) = try tool(["tar", "--zstd", "-tvf", archive], cwd: w.path)
         #expect(listed == 0, "\(listing)")
