@@ -63,10 +63,7 @@ public final class Remote: @unchecked Sendable {
 
     func batchKey(_ number: Int) -> String { key("journal/" + Self.batchName(number)) }
 
-    static func batchName(_ number: Int) -> String {
-        let digits = String(number)
-        return String(repeating: "0", count: max(0, 12 - digits.count)) + digits + ".jsonl"
-    }
+    static func batchName(_ number: Int) -> String { number.zeroPadded(12) + ".jsonl" }
 
     /// Every batch of the remote's journal, in order: those read before from the cache, the
     /// new ones from the server.

@@ -66,10 +66,7 @@ enum TarFormat {
     private static func ustar(name: String, mode: UInt32, size: UInt64, type: UInt8, link: String, mtime: Int64) -> [UInt8] {
         var h = [UInt8](repeating: 0, count: block)
         func put(_ s: [UInt8], _ at: Int, _ max: Int) { for (i, b) in s.prefix(max).enumerated() { h[at + i] = b } }
-        func octal(_ v: UInt64, _ at: Int, _ width: Int) {
-            let digits = String(v, radix: 8)
-            put(Array((String(repeating: "0", count: max(0, width - 1 - digits.count)) + digits).utf8), at, width - 1)
-        }
+        func octal(_ v: UInt64, _ at: Int, _ width: Int) { put(Array(v.zeroPadded(width - 1, radix: 8).utf8), at, width - 1) }
         put(Array(name.utf8), 0, 100)
         octal(UInt64(mode & 0o7777), 100, 8)
         octal(0, 108, 8)
@@ -81,8 +78,7 @@ enum TarFormat {
         put(Array("ustar\u{0}00".utf8), 257, 8)
         for i in 148 ..< 156 { h[i] = 0x20 }
         let sum = h.reduce(0) { $0 + UInt64($1) }
-        let digits = String(sum, radix: 8)
-        put(Array((String(repeating: "0", count: 6 - digits.count) + digits).utf8), 148, 6)
+        put(Array(sum.zeroPadded(6, radix: 8).utf8), 148, 6)
         h[154] = 0
         h[155] = 0x20
         return h

@@ -1,6 +1,7 @@
 import CLakeSys
 import CXXHash
 import Foundation
+import LakeCore
 
 /// A loose object's seal: the XXH3-64 of its bytes, kept beside them in the extended attribute
 /// `user.lake.xxh3` (16 lowercase hex digits) of the object file (docs/format.md §3).
@@ -22,10 +23,7 @@ public struct Seal: Equatable, Sendable {
         value = lake_xxh3_64(bytes.baseAddress, bytes.count)
     }
 
-    var text: String {
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    var text: String { value.zeroPadded(16, radix: 16) }
 
     /// Attaches the seal to an open file. Where the filesystem keeps no user attributes (or
     /// refuses one), the object stays unsealed, not wrong: readers then check it by name.
