@@ -46,7 +46,10 @@ import Testing
         let w = try CLIWorkspace()
         for i in 1 ... 20 { w.dir.write("old/f\(i).txt", "old \(i)\n") }
         w.dir.write("old/keep.txt", "kept by the new version\n")
-        #expect(try w.lake("commit", "old", "--dataset", "d").status == 0)
+        // On one core, one worker packs all 21 files: on two, how they split between the two
+        // workers' packs is a race, and the pack holding keep.txt could hold too few dead
+        // objects to be mostly dead (keep.txt is the largest file, so it is taken first).
+        #expect(try w.lake(["commit", "old", "--dataset", "d"], prefix: ["/usr/bin/taskset", "-c", "0"]).status == 0)
         w.dir.write("new/keep.txt", "kept by the new version\n")
         #expect(try w.lake("commit", "new", "--dataset", "d").status == 0)
         w.dir.write("policy.yaml", "version: 1\nrules:\n  - datasets: \"*\"\n    keep_last: 1\n")
