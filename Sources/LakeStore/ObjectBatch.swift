@@ -48,26 +48,25 @@ public final class ObjectBatch: @unchecked Sendable {
         shared = nil
     }
 
-    /// Streams `fd` into a loose object: hashed while it is written to `tmp/`, then renamed to
-    /// its name (or dropped when the object exists already). `observe` sees every chunk.
+    /// Stores the rest of `fd`, from its offset, as a loose object: put in `tmp/` and hashed
+    /// there, then renamed to its name (or dropped when the object exists already). `observe`
+    /// sees every chunk.
     ///
-    /// Where the filesystem shares extents (XFS, btrfs), the temp file is a clone of `fd`
-    /// instead, and the clone's bytes are hashed: nothing is copied, the object takes no
-    /// space of its own, and what is hashed is what is stored, even if the source changes
-    /// meanwhile (the caller's size and mtime checks then refuse it).
+    /// The kernel copies the bytes (`LooseFile.copy`), and the copy is what is hashed: what is
+    /// hashed is what is stored, even if the source changes meanwhile (the caller's size and
+    /// mtime checks then refuse it). Where the kernel cannot copy between the two files, they
+    /// are read and written here.
     public func storeLoose(from fd: Int32, path: String, buffer: UnsafeMutableRawPointer, bufferSize: Int,
                            observe: (UnsafeRawBufferPointer) -> Void) throws -> (id: ObjectID, size: UInt64, written: Bool) {
-        func stream(_ source: Int32, _ name: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
+        try writeLoose(expecting: nil) { file in
+            if try file.copy(from: fd, path: path, observe: observe) { return }
             while true {
-                let n = try FileIO.read(source, buffer, bufferSize, path: name)
+                let n = try FileIO.read(fd, buffer, bufferSize, path: path)
                 if n == 0 { break }
                 let chunk = UnsafeRawBufferPointer(start: buffer, count: n)
                 observe(chunk)
-                try sink(chunk)
+                try file.append(chunk)
             }
-        }
-        return try writeLoose(expecting: nil, cloning: fd) { sink, clone in
-            if let clone { try stream(clone.fd, clone.path, into: sink) } else { try stream(fd, path, into: sink) }
         }
     }
 
@@ -82,50 +81,25 @@ public final class ObjectBatch: @unchecked Sendable {
             let id = SHA256Hasher.hash(bytes)
             return id == expecting ? try store(bytes, as: id) : id
         }
-        return try withoutActuallyEscaping(produce) { produce in
-            try writeLoose(expecting: expecting) { sink, _ in try produce(sink) }.id
-        }
+        return try writeLoose(expecting: expecting) { file in try produce { try file.append($0) } }.id
     }
 
-    /// Writes chunks to a temp file while hashing them, then renames it to the object's name:
-    /// unless the object is stored already, or its hash is not `expecting`. With `cloning`,
-    /// the temp file is first made a clone of that descriptor; when that works, `produce`
-    /// gets the clone, opened for reading, and its chunks are only hashed.
-    private func writeLoose(expecting: ObjectID?, cloning source: Int32? = nil,
-                            _ produce: ((UnsafeRawBufferPointer) throws -> Void, _ clone: (fd: Int32, path: String)?) throws -> Void) throws
+    /// Has `fill` write a temp file (`LooseFile` hashes what it writes), then renames it to
+    /// the object's name: unless the object is stored already, or its hash is not `expecting`.
+    private func writeLoose(expecting: ObjectID?, _ fill: (inout LooseFile) throws -> Void) throws
         -> (id: ObjectID, size: UInt64, written: Bool) {
         let tmp = store.tmpDirectory + "/" + FileIO.uniqueName("loose")
-        let out = try FileIO.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
-        var hasher = SHA256Hasher()
-        var sealer = Seal.Hasher()
-        var size: UInt64 = 0
+        // Readable too: `LooseFile.copy` maps what the kernel copied to hash it.
+        var file = LooseFile(fd: try FileIO.open(tmp, O_RDWR | O_CREAT | O_EXCL, mode: 0o644), path: tmp)
         do {
-            defer { close(out) }
-            if let source, lake_reflink(source, out) == 0 {
-                let clone = try FileIO.open(tmp, O_RDONLY)
-                defer { close(clone) }
-                try produce({ chunk in
-                    hasher.update(chunk)
-                    sealer.update(chunk)
-                    size += UInt64(chunk.count)
-                }, (clone, tmp))
-            } else {
-                try produce({ chunk in
-                    hasher.update(chunk)
-                    sealer.update(chunk)
-                    try FileIO.writeAll(out, chunk, path: tmp)
-                    // Start the disk write now, while the next chunk is hashed: the commit's one
-                    // sync then waits for little (git's batch fsync mode does the same).
-                    lake_start_writeback(out, Int64(size), Int64(chunk.count))
-                    size += UInt64(chunk.count)
-                }, nil)
-            }
-            try seal(out, with: sealer.finalize(), path: tmp)
+            defer { close(file.fd) }
+            try fill(&file)
+            try seal(file.fd, with: file.sealer.finalize(), path: tmp)
         } catch {
             unlink(tmp)
             throw error
         }
-        let id = hasher.finalize()
+        let (id, size) = (file.hasher.finalize(), file.size)
         guard expecting == nil || id == expecting else {
             unlink(tmp)
             return (id, size, false)
@@ -207,5 +181,67 @@ public final class ObjectBatch: @unchecked Sendable {
         let final = store.loosePath(id)
         try FileIO.makeDirectories(FileIO.parent(final))
         try store.put(tmp, at: final)
+    }
+}
+
+/// A loose object's temp file being written, and the hashes of what is in it so far.
+private struct LooseFile: ~Copyable {
+    let fd: Int32
+    let path: String
+    var hasher = SHA256Hasher()
+    var sealer = Seal.Hasher()
+    var size: UInt64 = 0
+
+    init(fd: Int32, path: String) {
+        (self.fd, self.path) = (fd, path)
+    }
+
+    /// Hashes `chunk` and writes it at the end.
+    mutating func append(_ chunk: UnsafeRawBufferPointer) throws {
+        hasher.update(chunk)
+        sealer.update(chunk)
+        try FileIO.writeAll(fd, chunk, path: path)
+        // Start the disk write now, while the next chunk is hashed: the commit's one sync then
+        // waits for little (git's batch fsync mode does the same).
+        lake_start_writeback(fd, Int64(size), Int64(chunk.count))
+        size += UInt64(chunk.count)
+    }
+
+    /// Has the kernel copy the rest of `source` here, 8 MB at a time, and hashes each copied
+    /// window from a mapping of this file: the bytes cross memory once, where a read and a
+    /// write would copy them twice. The mapping is of the lake's own temp file, which nothing
+    /// else truncates. The copy goes on from `source`'s offset, as a read would (a grown
+    /// ledger's tail starts where its previous version ends).
+    ///
+    /// False, with nothing copied, where the kernel cannot copy between the two files (another
+    /// filesystem, an old kernel, a file whose size the kernel does not know): the caller reads
+    /// and writes them itself.
+    mutating func copy(from source: Int32, path sourcePath: String, observe: (UnsafeRawBufferPointer) -> Void) throws -> Bool {
+        let window = 8 << 20, piece = 1 << 20
+        let page = UInt64(sysconf(Int32(_SC_PAGESIZE)))
+        while true {
+            let n = lake_copy_range(source, fd, window)
+            if n < 0, errno == EINTR { continue }
+            if n <= 0 {
+                guard size > 0 else { return false }
+                guard n == 0 else { throw SystemError("copy", path: sourcePath) }
+                return true
+            }
+            // A mapping starts on a page; a short copy can leave `size` between two.
+            let start = size - size % page
+            let length = Int(size - start) + n
+            guard let map = mmap(nil, length, PROT_READ, MAP_SHARED, fd, off_t(start)),
+                  map != UnsafeMutableRawPointer(bitPattern: -1) else { throw SystemError("map", path: path) }
+            defer { munmap(map, length) }
+            let copied = UnsafeRawBufferPointer(start: map + Int(size - start), count: n)
+            for offset in stride(from: 0, to: n, by: piece) {
+                let chunk = UnsafeRawBufferPointer(rebasing: copied[offset ..< min(offset + piece, n)])
+                hasher.update(chunk)
+                sealer.update(chunk)
+                observe(chunk)
+            }
+            lake_start_writeback(fd, Int64(size), Int64(n))
+            size += UInt64(n)
+        }
     }
 }

@@ -13,11 +13,16 @@ import Testing
         return Int(fs.f_blocks - fs.f_bfree) * Int(fs.f_frsize)
     }
 
-    @Test func largeFilesAreClonedIntoTheStoreAndOut() throws {
-        let w = try CLIWorkspace(initialize: false)
+    /// Mounts a fresh XFS with reflink at `mnt` in `w`; the caller unmounts it.
+    func mountXFS(_ w: CLIWorkspace) throws {
         // XFS refuses filesystems under 300 MB; the image is sparse, so it takes little.
         let made = try w.sh("truncate -s 512M xfs.img && mkfs.xfs -q -m reflink=1 xfs.img && mkdir mnt && mount -o loop xfs.img mnt")
         try #require(made.status == 0, "an XFS loop mount (xfsprogs, root): \(made.stderr)")
+    }
+
+    @Test func largeFilesAreClonedIntoTheStoreAndOut() throws {
+        let w = try CLIWorkspace(initialize: false)
+        try mountXFS(w)
         defer { _ = try? w.sh("umount mnt") }
         var random = SeededBytes(seed: 11)
         w.dir.write("mnt/data/big.bin", random.next(32 << 20))
@@ -42,5 +47,29 @@ import Testing
         let cat = try w.lake("--lake", "mnt", "cat", "big:big.bin")
         #expect(cat.status == 0 && cat.stdoutData != FileManager.default.contents(atPath: w.dir.at("mnt/data/big.bin")))
         #expect(try w.lake("--lake", "mnt", "fsck").status == 0)
+    }
+
+    /// A grown ledger's new bytes are cloned from where the previous version ends, not from
+    /// the file's start: cloning the whole file once made the tail segment the whole file, and
+    /// the version read as missing once its loose copy was dropped.
+    @Test func aGrownLedgerIsClonedFromItsPreviousEnd() throws {
+        let w = try CLIWorkspace(initialize: false)
+        try mountXFS(w)
+        defer { _ = try? w.sh("umount mnt") }
+        func lines(_ range: Range<Int>) -> String { range.map { "{\"id\":\($0),\"text\":\"\(String(repeating: "x", count: 90))\"}\n" }.joined() }
+        let first = lines(0 ..< 30_000), grown = first + lines(30_000 ..< 42_000)   // 3 MB, then a 1.2 MB tail
+        w.dir.write("mnt/ledger/passed.jsonl", first)
+        #expect(try w.lake("init", "mnt").status == 0)
+        #expect(try w.lake("--lake", "mnt", "commit", "mnt/ledger", "--dataset", "l", "--kind", "ledger").status == 0)
+        w.dir.write("mnt/ledger/passed.jsonl", grown)
+        let commit = try w.lake("--lake", "mnt", "commit", "mnt/ledger", "--dataset", "l")
+        #expect(commit.status == 0, "\(commit.stderr)")
+        #expect(try w.sh("ls mnt/.lake/objects/*/*.segments").status == 0, "stored as segments")
+        for (version, text) in [(1, first), (2, grown)] {
+            let cat = try w.lake("--lake", "mnt", "cat", "l@\(version):passed.jsonl")
+            #expect(cat.status == 0 && cat.stdoutData == Data(text.utf8), "l@\(version): \(cat.stderr)")
+        }
+        let fsck = try w.lake("--lake", "mnt", "fsck")
+        #expect(fsck.status == 0, "\(fsck.stdout)\(fsck.stderr)")
     }
 }
