@@ -165,7 +165,7 @@ public final class Catalog: @unchecked Sendable {
             guard rename(target + suffix, kept + suffix) == 0 else { throw SystemError("rename", path: target + suffix) }
         }
         guard rename(fresh, target) == 0 else { throw SystemError("rename", path: fresh) }
-        try Journal.syncDirectory(lakeDirectory)
+        try FileIO.sync(lakeDirectory, directory: true)
         return counts
     }
 

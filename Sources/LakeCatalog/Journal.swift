@@ -1,5 +1,6 @@
 import Foundation
 import LakeCore
+import LakeStore
 
 /// One fact the catalog records that the objects alone do not hold: a version was made, or a
 /// ref moved. Encoded as one JSON line (docs/format.md).
@@ -103,10 +104,7 @@ public struct Journal: Sendable {
 
     /// Makes every appended record durable.
     func sync() throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError("open", path: path) }
-        defer { close(fd) }
-        guard fdatasync(fd) == 0 else { throw SystemError("sync", path: path) }
+        try FileIO.sync(path)
     }
 
     /// Appends `json` and a newline to an append-only JSON-lines file (the journal, the archive
@@ -120,7 +118,7 @@ public struct Journal: Sendable {
         guard fd >= 0 else { throw SystemError("open", path: path) }
         defer { close(fd) }
         // A new journal's name must be as durable as its first record.
-        if created { try Self.syncDirectory((path as NSString).deletingLastPathComponent) }
+        if created { try FileIO.sync(FileIO.parent(path), directory: true) }
         let end = try completeLength(fd, path: path)
         guard ftruncate(fd, off_t(end)) == 0 else { throw SystemError("truncate", path: path) }
         let written = line.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(end)) }
@@ -132,14 +130,6 @@ public struct Journal: Sendable {
     /// Cuts the journal back to `length` (a record whose transaction failed).
     func truncate(to length: Int64) throws {
         guard Glibc.truncate(path, off_t(length)) == 0 else { throw SystemError("truncate", path: path) }
-    }
-
-    /// fsync of a directory, so that names created or renamed in it survive a power loss.
-    static func syncDirectory(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError("open", path: path) }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw SystemError("sync", path: path) }
     }
 
     /// The length up to and including the last newline.

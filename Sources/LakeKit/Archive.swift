@@ -66,7 +66,11 @@ extension Lake {
             throw ArchiveError.writtenFromDamagedStore(path: path, entry: entry, problem: problem)
         }
         let made = record(relative, written.sha256, rootName)
-        try store.sync()
+        // Durable before the index and the catalog name it: the file and the names leading to
+        // it. Not `syncfs`, which also waited for every other dirty file of the filesystem (in
+        // the benchmark, the copies a checkout and `cp -a` had just written).
+        try FileIO.sync(path)
+        for name in [FileIO.parent(path), directory + "/archives"] { try FileIO.sync(name, directory: true) }
         try writerLock.withLock {
             try appendIndexLine(made)
             try catalog.recordArchive(made)

@@ -96,6 +96,14 @@ public enum FileIO {
         guard Glibc.mkdir(path, mode) == 0 || errno == EEXIST else { throw SystemError("create directory", path: path) }
     }
 
+    /// Makes a file's data durable (`fdatasync`), or a directory's, so that the names created
+    /// or renamed in it survive a power loss (`fsync`).
+    public static func sync(_ path: String, directory: Bool = false) throws {
+        let fd = try open(path, directory ? O_RDONLY | O_DIRECTORY : O_RDONLY)
+        defer { close(fd) }
+        guard (directory ? fsync(fd) : fdatasync(fd)) == 0 else { throw SystemError("sync", path: path) }
+    }
+
     static func rename(_ from: String, _ to: String) throws {
         guard Glibc.rename(from, to) == 0 else { throw SystemError("rename \(from) to", path: to) }
     }

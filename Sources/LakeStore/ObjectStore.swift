@@ -417,11 +417,7 @@ public final class ObjectStore: @unchecked Sendable {
     }
 
     private static func syncAll(_ paths: [String], data: Bool) throws {
-        try Parallel.forEach(paths, width: 4) { path in
-            let fd = try FileIO.open(path, data ? O_RDONLY : O_RDONLY | O_DIRECTORY)
-            defer { close(fd) }
-            guard (data ? fdatasync(fd) : fsync(fd)) == 0 else { throw SystemError("sync", path: path) }
-        }
+        try Parallel.forEach(paths, width: 4) { try FileIO.sync($0, directory: !data) }
     }
 
 }
