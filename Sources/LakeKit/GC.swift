@@ -105,13 +105,13 @@ extension Lake {
                     }
                 }
                 try writer.finish()
-                try store.sync()
+                try store.syncWritten()
                 for (pack, _) in rewritten {
                     guard unlink(pack) == 0 else { throw SystemError("remove", path: pack) }
                 }
             }
+            // Removals need no sync: one a crash undoes leaves a file the next gc drops.
             if !dryRun {
-                try store.sync()
                 // Under the writer lock: a bind or promote makes views and moves links.
                 report.viewsRemoved = try writerLock.withLock { try pruneViews() }
             }

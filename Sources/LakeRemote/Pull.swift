@@ -104,7 +104,7 @@ extension Remote {
                 report.bytes = total
                 for case .archive(let a) in selected { report.archives += try fetchArchive(a, into: lake) ? 1 : 0 }
             }
-            try lake.store.sync()
+            try lake.store.syncWritten()
             return try lake.merge(new, contents: contents)
         }
         report.records = added.count
@@ -134,8 +134,9 @@ extension Remote {
             throw RemoteError.corruptObject(key: key(a.archive), expected: a.archiveSha256, actual: actual.description)
         }
         guard chmod(tmp, 0o444) == 0 else { throw SystemError("chmod", path: tmp) }
-        try lake.store.sync()
+        try FileIO.sync(tmp)
         guard rename(tmp, path) == 0 else { throw SystemError("rename", path: tmp) }
+        for name in [FileIO.parent(path), lake.directory + "/archives"] { try FileIO.sync(name, directory: true) }
         _ = try Journal.appendLine(Journal.encoder().encode(a), to: lake.archiveIndexPath)
         return true
     }
