@@ -18,7 +18,8 @@ extension Lake {
     /// Snapshots a directory (or one file) as the next version of `dataset`.
     ///
     /// Write order (docs/format.md): objects → manifest object → one sync → one catalog
-    /// transaction → ref move. A crash anywhere leaves at most unreferenced objects.
+    /// transaction → ref move. A crash anywhere leaves at most unreferenced objects. Then, once
+    /// there are many small packs, they are merged (`mergeSmallPacksIfMany`).
     /// Content equal to the latest version makes no new version (`record.created == false`).
     ///
     /// `progress` receives (files done, files in all) from worker threads while files are read.
@@ -34,7 +35,7 @@ extension Lake {
         if let kind, let existing = try catalog.datasetKind(dataset), existing != kind {
             throw CatalogError.kindMismatch(dataset: dataset.rawValue, existing: existing.rawValue, given: kind.rawValue)
         }
-        return try inFlight {
+        let result = try inFlight {
             try store.prepareForWriting()
             let statCache = StatCache(lakeDirectory: directory, root: root)
             let batch = ObjectBatch(store: store)
@@ -77,5 +78,7 @@ extension Lake {
             return CommitResult(record: record, promoted: move, filesRead: ingest.filesRead, filesFromCache: ingest.filesFromCache,
                                 bytesRead: ingest.bytesRead, objectsWritten: ingest.objectsWritten)
         }
+        if result.objectsWritten > 0 { mergeSmallPacksIfMany() }
+        return result
     }
 }

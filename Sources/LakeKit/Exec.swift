@@ -98,7 +98,9 @@ extension Lake {
     /// Holds the gc lock shared for the whole run, so gc never drops what it reads or writes.
     public func exec(_ plan: ExecPlan, resuming: String? = nil, reproduces: String? = nil, runKey: String? = nil,
                      streams: ExecStreams = .discard) throws -> ExecResult {
-        try inFlight { try execInFlight(plan, resuming: resuming, reproduces: reproduces, runKey: runKey, streams: streams) }
+        let result = try inFlight { try execInFlight(plan, resuming: resuming, reproduces: reproduces, runKey: runKey, streams: streams) }
+        mergeSmallPacksIfMany()
+        return result
     }
 
     private func execInFlight(_ plan: ExecPlan, resuming: String?, reproduces: String?, runKey: String?,

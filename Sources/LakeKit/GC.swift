@@ -28,16 +28,17 @@ extension Lake {
     /// both ends of a ref move inside the grace window, of every version that is not archived,
     /// of the inputs of kept failed runs; every manifest; every run's logs and code; and every
     /// object file younger than the grace. Packs whose live part falls below `rewriteBelow`
-    /// are rewritten, and so are all packs under `mergeBelow` bytes when there are at least
-    /// `mergeAtLeast` of them: their live objects go to one new pack, made durable before any
+    /// are rewritten, so are packs under `mergeBelow` bytes that hold any dead object, and so
+    /// are all packs under `mergeBelow` bytes when there are at least `mergeAtLeast` of them: their live objects go to one new pack, made durable before any
     /// old one goes, so a live object always exists somewhere. Holds the gc lock exclusively:
     /// commands in flight finish first.
     ///
     /// Why merge: a commit of a few changed files makes a pack or two, and every command's first
     /// object lookup reads the index of every pack. A lake that commits every hour would read
-    /// 17,000 indexes a year later; git's `gc.autoPackLimit` is 50 for the same reason.
-    public func gc(grace: TimeInterval, dryRun: Bool, rewriteBelow: Double = 0.5, mergeBelow: UInt64 = 16 << 20,
-                   mergeAtLeast: Int = 50, now: Date = Date()) throws -> GCReport {
+    /// 17,000 indexes a year later; git's `gc.autoPackLimit` is 50 for the same reason. Commits
+    /// and runs merge them too (`mergeSmallPacksIfMany`), when nothing else is in flight.
+    public func gc(grace: TimeInterval, dryRun: Bool, rewriteBelow: Double = 0.5, mergeBelow: UInt64 = Lake.smallPackBytes,
+                   mergeAtLeast: Int = Lake.smallPackLimit, now: Date = Date()) throws -> GCReport {
         try LakeLock.gc(directory, shared: false).withLock {
             let keptRuns = ((try? FileManager.default.contentsOfDirectory(atPath: runsDirectory)) ?? []).filter { $0.hasPrefix("run-") }
             let live = try catalog.liveSnapshots(movedSince: Timestamp.string(now.addingTimeInterval(-grace)), keptRuns: keptRuns)
@@ -75,40 +76,26 @@ extension Lake {
                 if case .packed(let path, _, _) = location { byPack[path, default: []].append((id, location)) }
             }
             let settled = byPack.filter { !young($0.key) }
-            let small = settled.keys.filter { (FileIO.lstat($0).map { UInt64($0.st_size) } ?? .max) < mergeBelow }
-            let merged = small.count >= mergeAtLeast ? Set(small) : []
-            var rewritten = [(pack: String, live: [(ObjectID, ObjectLocation)])]()
+            let small = Set(settled.keys.filter { (FileIO.lstat($0).map { UInt64($0.st_size) } ?? .max) < mergeBelow })
+            let merged = small.count >= mergeAtLeast ? small : []
+            var rewritten = Set<String>()
             for (pack, entries) in settled.sorted(by: { $0.key < $1.key }) {
                 let dead = entries.filter { !keep.contains($0.0) }
                 let liveEntries = entries.filter { keep.contains($0.0) }
+                // A small pack costs little to rewrite, so any dead object is reason enough (the
+                // small packs a commit merged hold the dead objects of many commits among the live).
                 let mostlyDead = !dead.isEmpty && Double(liveEntries.count) / Double(entries.count) < rewriteBelow
-                guard mostlyDead || merged.contains(pack) else { continue }
+                guard mostlyDead || (!dead.isEmpty && small.contains(pack)) || merged.contains(pack) else { continue }
                 for (id, location) in dead {
                     guard case .packed(_, _, let length) = location else { continue }
                     report.dropped.append(.init(object: id.description, bytes: length, location: pack, why: why(id)))
                     report.bytesFreed += length
                 }
                 if liveEntries.isEmpty { report.packsDeleted += 1 } else { report.packsRewritten += 1 }
-                rewritten.append((pack, liveEntries))
+                rewritten.insert(pack)
             }
             if !dryRun, !rewritten.isEmpty {
-                // The live objects of every pack that goes are checked and written to one new
-                // pack, durable before any old pack is removed.
-                let writer = ObjectBatch(store: store).packWriter()
-                var copied = Set<ObjectID>()
-                for (pack, live) in rewritten {
-                    for (id, location) in live where copied.insert(id).inserted {
-                        var bytes = [UInt8]()
-                        let actual = try store.read(at: location) { bytes.append(contentsOf: $0) }
-                        guard actual == id else { throw StoreError.corruptObject(id, actual: actual, location: pack) }
-                        try bytes.withUnsafeBytes { try writer.append(id, $0) }
-                    }
-                }
-                try writer.finish()
-                try store.syncWritten()
-                for (pack, _) in rewritten {
-                    guard unlink(pack) == 0 else { throw SystemError("remove", path: pack) }
-                }
+                try store.rewrite(packs: rewritten) { keep.contains($0) }
             }
             // Removals need no sync: one a crash undoes leaves a file the next gc drops.
             if !dryRun {
@@ -117,5 +104,33 @@ extension Lake {
             }
             return report
         }
+    }
+
+    /// A pack under this many bytes is small: `gc` and `mergeSmallPacksIfMany` merge the small
+    /// packs once there are `smallPackLimit` of them.
+    public static let smallPackBytes: UInt64 = 16 << 20
+    public static let smallPackLimit = 50
+
+    /// Merges the small packs into one, as `gc` does but dropping nothing, once there are
+    /// `smallPackLimit` of them: a commit or run calls it when it has finished, so the number
+    /// of packs every lookup reads stays bounded without a `lake gc`. Only when the gc lock is
+    /// free at once (no command in flight, no gc); otherwise, or when a pack cannot be read
+    /// whole, everything stays as it was, for a later write or `lake gc` (and `lake fsck`
+    /// reports a damaged pack). Returns how many packs it merged.
+    @discardableResult
+    func mergeSmallPacksIfMany() -> Int {
+        func smallPacks() -> [String] {
+            ((try? store.packFiles) ?? []).filter { (FileIO.lstat($0).map { UInt64($0.st_size) } ?? .max) < Self.smallPackBytes }
+        }
+        guard ((try? store.packFiles.count) ?? 0) >= Self.smallPackLimit, smallPacks().count >= Self.smallPackLimit else { return 0 }
+        let merged = try? LakeLock.gc(directory, shared: false).ifFree { () -> Int in
+            // Another process may have merged them before this one got the lock.
+            store.reloadPackIndexes()
+            let small = smallPacks()
+            guard small.count >= Self.smallPackLimit else { return 0 }
+            try store.rewrite(packs: Set(small)) { _ in true }
+            return small.count
+        }
+        return (merged ?? nil) ?? 0
     }
 }

@@ -37,7 +37,9 @@ public final class ObjectStore: @unchecked Sendable {
     private let lock = NSLock()
     private var packIndex: [ObjectID: PackSlot]?
     private var packPaths: [String] = []
-    private var packDescriptors: [Int: Int32] = [:]
+    /// By path, and kept open: a pack's name is the hash of its index, so a path always means
+    /// the same bytes, and a pack removed after it was opened is still read through it.
+    private var packDescriptors: [String: Int32] = [:]
     private var damaged: [String: StoreError] = [:]
     /// Files put in place since the last `syncWritten()`, which makes them durable.
     private var unsynced = Set<String>()
@@ -228,11 +230,16 @@ public final class ObjectStore: @unchecked Sendable {
 
     private func descriptor(forPack path: String) throws -> Int32 {
         lock.lock(); defer { lock.unlock() }
-        let number = packPaths.firstIndex(of: path) ?? -1
-        if let fd = packDescriptors[number] { return fd }
+        if let fd = packDescriptors[path] { return fd }
         let fd = try FileIO.open(path, O_RDONLY)
-        if number >= 0 { packDescriptors[number] = fd }
+        packDescriptors[path] = fd
         return fd
+    }
+
+    /// Forgets the pack indexes read so far; the next lookup reads `packs/` again.
+    public func reloadPackIndexes() {
+        lock.lock(); defer { lock.unlock() }
+        (packIndex, packPaths, damaged) = (nil, [], [:])
     }
 
     // MARK: Reading
@@ -241,8 +248,12 @@ public final class ObjectStore: @unchecked Sendable {
     /// A mismatch throws `StoreError.corruptObject` after the last chunk: callers that must not
     /// expose bad bytes (checkout) write to a staging place first.
     public func read(_ id: ObjectID, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let location = try locate(id)
-        let actual = try read(at: location, body)
+        var hasher = SHA256Hasher()
+        let location = try stream(id, checkingParts: true) { slice in
+            hasher.update(slice)
+            try body(slice)
+        }
+        let actual = hasher.finalize()
         guard actual == id else { throw StoreError.corruptObject(id, actual: actual, location: location.describe) }
     }
 
@@ -304,8 +315,25 @@ public final class ObjectStore: @unchecked Sendable {
     /// other means before they count (an archive is re-read and verified against its manifest,
     /// so hashing as it is written would hash every byte twice).
     public func readUnverified(_ id: ObjectID, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        _ = try stream(id, checkingParts: false, body)
+    }
+
+    /// Streams object `id` from where it is stored and returns where that was. A pack removed
+    /// since this process read the indexes (by gc, or by a commit that merged small packs: its
+    /// objects are in a new pack) is noticed when it is opened, before any byte is read; then
+    /// the indexes are read again and the object looked up once more.
+    private func stream(_ id: ObjectID, checkingParts: Bool, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> ObjectLocation {
         let location = try locate(id)
-        try stream(location, checkingParts: false, body)
+        do {
+            try stream(location, checkingParts: checkingParts, body)
+            return location
+        } catch let error as SystemError where error.code == ENOENT {
+            guard case .packed = location else { throw error }
+            reloadPackIndexes()
+            let moved = try locate(id)
+            try stream(moved, checkingParts: checkingParts, body)
+            return moved
+        }
     }
 
     private func stream(_ location: ObjectLocation, checkingParts: Bool, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {

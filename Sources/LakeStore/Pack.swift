@@ -179,3 +179,32 @@ public final class PackWriter {
         return path
     }
 }
+
+extension ObjectStore {
+    /// Moves the objects of `packs` that `keep` accepts into one new pack, durable before any
+    /// of `packs` is removed, so an object is always stored somewhere; each is checked against
+    /// its ID on the way (a mismatch throws `StoreError.corruptObject` and removes nothing).
+    /// The caller holds the gc lock exclusively: no writer is in flight. A reader that read the
+    /// indexes before finds the objects in the new pack (`stream(_:checkingParts:_:)`).
+    public func rewrite(packs: Set<String>, keeping keep: (ObjectID) -> Bool) throws {
+        // Pack by pack, each front to back.
+        let moving = try packedObjects().compactMap { id, location -> (id: ObjectID, path: String, offset: UInt64, length: UInt64)? in
+            guard case .packed(let path, let offset, let length) = location, packs.contains(path), keep(id) else { return nil }
+            return (id, path, offset, length)
+        }.sorted { ($0.path, $0.offset) < ($1.path, $1.offset) }
+        let writer = PackWriter(store: self)
+        var copied = Set<ObjectID>()
+        for object in moving where copied.insert(object.id).inserted {
+            var bytes = [UInt8]()
+            let actual = try read(at: .packed(path: object.path, offset: object.offset, length: object.length)) { bytes.append(contentsOf: $0) }
+            guard actual == object.id else { throw StoreError.corruptObject(object.id, actual: actual, location: object.path) }
+            try bytes.withUnsafeBytes { try writer.append(object.id, $0) }
+        }
+        try writer.finish()
+        try syncWritten()
+        for pack in packs.sorted() {
+            guard unlink(pack) == 0 else { throw SystemError("remove", path: pack) }
+        }
+        reloadPackIndexes()
+    }
+}

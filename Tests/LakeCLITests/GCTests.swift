@@ -62,8 +62,8 @@ import Testing
     }
 
     /// Commits of one changed file make a pack or two each, and every lookup reads every
-    /// pack's index: from 50 small packs on, gc merges them into one, and every version
-    /// stays whole.
+    /// pack's index: from 50 small packs on, a commit merges them into one when nothing else is
+    /// in flight, and gc does when the commits could not. Every version stays whole.
     @Test func manySmallPacksAreMergedIntoOne() throws {
         let w = try CLIWorkspace()
         func packs() -> Int {
@@ -74,12 +74,27 @@ import Testing
             w.dir.write("t/same.txt", "unchanged\n")
             #expect(try w.lake("commit", "t", "--dataset", "d").status == 0)
         }
+        func everyVersionIsWhole() throws {
+            for i in [1, 17, 30] {
+                #expect(try w.lake("cat", "d@\(i):step.txt").stdout == "step \(i)\n")
+            }
+            #expect(try w.lake("cat", "d@1:same.txt").stdout == "unchanged\n")
+            let fsck = try w.lake("fsck")
+            #expect(fsck.status == 0 && fsck.stdout.contains("no problems"), "\(fsck.stdout)")
+        }
         for i in 1 ... 5 { try commit(i) }
         let few = packs()
         #expect(few >= 5)
         #expect(try w.lake("gc", "--grace", "0s").status == 0)
         #expect(packs() == few, "fewer than 50 small packs are left as they are")
+
+        // Another command in flight holds the gc lock shared: the commits leave the packs be.
+        // (flock -o: the lock stays with flock, which the kill releases, not with its sleep.)
+        let holder = try LakeCLI.start(["-s", "-o", ".lake/gc.lock", "sleep", "60"], cwd: w.path, prefix: ["/usr/bin/flock"], replacingBinary: true)
+        let held = try w.sh("for i in $(seq 200); do flock -n .lake/gc.lock true || exit 0; sleep 0.05; done; exit 1")
+        try #require(held.status == 0, "flock took the gc lock")
         for i in 6 ... 30 { try commit(i) }
+        holder.kill()
         #expect(packs() >= 50)
         let dry = try #require(LakeCLI.json(try w.lake("--json", "gc", "--grace", "0s", "--dry-run")) as? [String: Any])
         #expect((dry["packs_rewritten"] as? Int ?? 0) >= 50, "\(dry)")
@@ -88,12 +103,17 @@ import Testing
         #expect((gc["packs_rewritten"] as? Int ?? 0) >= 50, "\(gc)")
         #expect((gc["dropped"] as? [Any])?.isEmpty == true, "every version is live")
         #expect(packs() == 1)
-        for i in [1, 17, 30] {
-            #expect(try w.lake("cat", "d@\(i):step.txt").stdout == "step \(i)\n")
+        try everyVersionIsWhole()
+
+        // Nothing else in flight: the commit that makes the 50th small pack merges them.
+        var most = 0
+        for i in 31 ... 60 {
+            try commit(i)
+            most = max(most, packs())
         }
-        #expect(try w.lake("cat", "d@1:same.txt").stdout == "unchanged\n")
-        let fsck = try w.lake("fsck")
-        #expect(fsck.status == 0 && fsck.stdout.contains("no problems"), "\(fsck.stdout)")
+        #expect(most < 50 && packs() < 25, "the packs were merged along the way: at most \(most), now \(packs())")
+        try everyVersionIsWhole()
+        #expect(try w.lake("cat", "d@60:step.txt").stdout == "step 60\n")
     }
 
     /// Commits and gc at the same time: a commit in flight never loses an object to gc.

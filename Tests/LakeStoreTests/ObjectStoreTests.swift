@@ -70,6 +70,27 @@ import Testing
         }
     }
 
+    /// Packs merged by another process (gc, or a commit that found many small packs): a store
+    /// that read the old indexes still finds every object, in the new pack.
+    @Test func aStoreThatReadTheIndexesBeforeAMergeFindsEveryObject() throws {
+        let dir = TempDirectory()
+        let writer = try makeStore(dir)
+        var stored = [ObjectID: [UInt8]]()
+        for i in 0 ..< 4 {
+            let batch = ObjectBatch(store: writer)
+            let bytes = [UInt8]("object \(i)\n".utf8)
+            stored[try batch.store(bytes)] = bytes
+            try batch.finish()
+        }
+        let reader = ObjectStore(root: writer.root)
+        let packs = try reader.packFiles
+        #expect(packs.count == 4)
+        try writer.rewrite(packs: Set(packs.dropLast())) { _ in true }
+        #expect(try ObjectStore(root: writer.root).packFiles.count == 2, "three packs merged into one, one left")
+        for (id, bytes) in stored { #expect(try reader.bytes(of: id) == bytes) }
+        #expect(try reader.packFiles.count == 2, "the reader read the indexes again")
+    }
+
     /// A power loss before a commit's sync can leave a loose object shorter than its name says;
     /// the next commit of that content must write it again, not trust it.
     @Test func aTornLooseObjectIsRewritten() throws {
