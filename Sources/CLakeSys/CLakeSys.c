@@ -1,6 +1,5 @@
 #define _GNU_SOURCE
 #include "CLakeSys.h"
-#include <errno.h>
 #include <unistd.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -51,16 +50,6 @@ int lake_reflink(int src, int dst) {
     return ioctl(dst, FICLONE, src);
 #else
     (void)src; (void)dst;
-    return -1;
-#endif
-}
-
-ssize_t lake_copy_range(int in, int out, size_t length) {
-#ifdef __linux__
-    return copy_file_range(in, NULL, out, NULL, length, 0);
-#else
-    (void)in; (void)out; (void)length;
-    errno = ENOSYS;
     return -1;
 #endif
 }

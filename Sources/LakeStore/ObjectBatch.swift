@@ -48,24 +48,34 @@ public final class ObjectBatch: @unchecked Sendable {
         shared = nil
     }
 
-    /// Stores the rest of `fd`, from its offset, as a loose object: put in `tmp/` and hashed
-    /// there, then renamed to its name (or dropped when the object exists already). `observe`
-    /// sees every chunk.
+    /// Stores the rest of `fd`, from its offset, as a loose object: hashed while it is written
+    /// to `tmp/`, then renamed to its name (or dropped when the object exists already).
+    /// `observe` sees every chunk.
     ///
-    /// The kernel copies the bytes (`LooseFile.copy`), and the copy is what is hashed: what is
-    /// hashed is what is stored, even if the source changes meanwhile (the caller's size and
-    /// mtime checks then refuse it). Where the kernel cannot copy between the two files, they
-    /// are read and written here.
+    /// Where the filesystem shares extents (XFS, btrfs) and the whole file is wanted, the temp
+    /// file is a clone of `fd` instead, and the clone's bytes are hashed: nothing is copied,
+    /// the object takes no space of its own, and what is hashed is what is stored, even if the
+    /// source changes meanwhile (the caller's size and mtime checks then refuse it). A clone is
+    /// of the whole file, so the rest of a file read from an offset (a grown ledger's tail) is
+    /// always copied.
     public func storeLoose(from fd: Int32, path: String, buffer: UnsafeMutableRawPointer, bufferSize: Int,
                            observe: (UnsafeRawBufferPointer) -> Void) throws -> (id: ObjectID, size: UInt64, written: Bool) {
-        try writeLoose(expecting: nil) { file in
-            if try file.copy(from: fd, path: path, observe: observe) { return }
+        func stream(_ source: Int32, _ name: String, into sink: (UnsafeRawBufferPointer) throws -> Void) throws {
             while true {
-                let n = try FileIO.read(fd, buffer, bufferSize, path: path)
+                let n = try FileIO.read(source, buffer, bufferSize, path: name)
                 if n == 0 { break }
                 let chunk = UnsafeRawBufferPointer(start: buffer, count: n)
                 observe(chunk)
-                try file.append(chunk)
+                try sink(chunk)
+            }
+        }
+        return try writeLoose(expecting: nil) { file in
+            if lseek(fd, 0, SEEK_CUR) == 0, lake_reflink(fd, file.fd) == 0 {
+                let clone = try FileIO.open(file.path, O_RDONLY)
+                defer { close(clone) }
+                try stream(clone, file.path) { file.hash($0) }
+            } else {
+                try stream(fd, path) { try file.append($0) }
             }
         }
     }
@@ -89,8 +99,7 @@ public final class ObjectBatch: @unchecked Sendable {
     private func writeLoose(expecting: ObjectID?, _ fill: (inout LooseFile) throws -> Void) throws
         -> (id: ObjectID, size: UInt64, written: Bool) {
         let tmp = store.tmpDirectory + "/" + FileIO.uniqueName("loose")
-        // Readable too: `LooseFile.copy` maps what the kernel copied to hash it.
-        var file = LooseFile(fd: try FileIO.open(tmp, O_RDWR | O_CREAT | O_EXCL, mode: 0o644), path: tmp)
+        var file = LooseFile(fd: try FileIO.open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644), path: tmp)
         do {
             defer { close(file.fd) }
             try fill(&file)
@@ -196,52 +205,19 @@ private struct LooseFile: ~Copyable {
         (self.fd, self.path) = (fd, path)
     }
 
-    /// Hashes `chunk` and writes it at the end.
-    mutating func append(_ chunk: UnsafeRawBufferPointer) throws {
+    /// Hashes `chunk`, which is in the file already (a clone's).
+    mutating func hash(_ chunk: UnsafeRawBufferPointer) {
         hasher.update(chunk)
         sealer.update(chunk)
+        size += UInt64(chunk.count)
+    }
+
+    /// Hashes `chunk` and writes it at the end.
+    mutating func append(_ chunk: UnsafeRawBufferPointer) throws {
         try FileIO.writeAll(fd, chunk, path: path)
         // Start the disk write now, while the next chunk is hashed: the commit's one sync then
         // waits for little (git's batch fsync mode does the same).
         lake_start_writeback(fd, Int64(size), Int64(chunk.count))
-        size += UInt64(chunk.count)
-    }
-
-    /// Has the kernel copy the rest of `source` here, 8 MB at a time, and hashes each copied
-    /// window from a mapping of this file: the bytes cross memory once, where a read and a
-    /// write would copy them twice. The mapping is of the lake's own temp file, which nothing
-    /// else truncates. The copy goes on from `source`'s offset, as a read would (a grown
-    /// ledger's tail starts where its previous version ends).
-    ///
-    /// False, with nothing copied, where the kernel cannot copy between the two files (another
-    /// filesystem, an old kernel, a file whose size the kernel does not know): the caller reads
-    /// and writes them itself.
-    mutating func copy(from source: Int32, path sourcePath: String, observe: (UnsafeRawBufferPointer) -> Void) throws -> Bool {
-        let window = 8 << 20, piece = 1 << 20
-        let page = UInt64(sysconf(Int32(_SC_PAGESIZE)))
-        while true {
-            let n = lake_copy_range(source, fd, window)
-            if n < 0, errno == EINTR { continue }
-            if n <= 0 {
-                guard size > 0 else { return false }
-                guard n == 0 else { throw SystemError("copy", path: sourcePath) }
-                return true
-            }
-            // A mapping starts on a page; a short copy can leave `size` between two.
-            let start = size - size % page
-            let length = Int(size - start) + n
-            guard let map = mmap(nil, length, PROT_READ, MAP_SHARED, fd, off_t(start)),
-                  map != UnsafeMutableRawPointer(bitPattern: -1) else { throw SystemError("map", path: path) }
-            defer { munmap(map, length) }
-            let copied = UnsafeRawBufferPointer(start: map + Int(size - start), count: n)
-            for offset in stride(from: 0, to: n, by: piece) {
-                let chunk = UnsafeRawBufferPointer(rebasing: copied[offset ..< min(offset + piece, n)])
-                hasher.update(chunk)
-                sealer.update(chunk)
-                observe(chunk)
-            }
-            lake_start_writeback(fd, Int64(size), Int64(n))
-            size += UInt64(n)
-        }
+        hash(chunk)
     }
 }

@@ -49,10 +49,10 @@ import Testing
         #expect(try w.lake("--lake", "mnt", "fsck").status == 0)
     }
 
-    /// A grown ledger's new bytes are cloned from where the previous version ends, not from
-    /// the file's start: cloning the whole file once made the tail segment the whole file, and
-    /// the version read as missing once its loose copy was dropped.
-    @Test func aGrownLedgerIsClonedFromItsPreviousEnd() throws {
+    /// A grown ledger's new bytes are stored from where the previous version ends: a clone is
+    /// of the whole file, and cloning it once made the tail segment the whole file, so the
+    /// version read as missing once its loose copy was dropped. The tail is copied.
+    @Test func aGrownLedgersTailIsStoredFromItsPreviousEnd() throws {
         let w = try CLIWorkspace(initialize: false)
         try mountXFS(w)
         defer { _ = try? w.sh("umount mnt") }

@@ -46,30 +46,6 @@ import Testing
         #expect(again.manifest.id == ingest.manifest.id)
     }
 
-    /// The kernel copies a large file into the store where it can; from another filesystem
-    /// (tmpfs here, which the kernel will not copy to ext4 or XFS) the file is read and
-    /// written instead. Either way the object holds the file's bytes, named and sealed by them.
-    @Test func aLargeFileFromTheLakesFilesystemOrAnotherIsStoredAlike() throws {
-        let dir = TempDirectory()
-        let elsewhere = TempDirectory(under: "/dev/shm")
-        var here = stat(), there = stat()
-        try #require(stat(dir.path, &here) == 0 && stat(elsewhere.path, &there) == 0)
-        try #require(here.st_dev != there.st_dev, "/dev/shm is a filesystem of its own")
-        var random = SeededBytes(seed: 9)
-        // More than one 8 MiB copy window, ending inside a page.
-        let bytes = [UInt8](random.next((9 << 20) + 12345))
-        for (n, source) in [dir, elsewhere].enumerated() {
-            source.write("tree/big.bin", Data(bytes))
-            try ObjectStore.create(at: dir.at("lake-\(n)"))
-            let store = ObjectStore(root: dir.at("lake-\(n)"))
-            let ingest = try Snapshotter(store: store).snapshot(path: source.at("tree"), statCache: nil, batch: ObjectBatch(store: store))
-            #expect(ingest.manifest.entries.map(\.object) == [SHA256Hasher.hash(bytes)], "from \(source.path)")
-            let id = ingest.manifest.entries[0].object
-            #expect(try store.bytes(of: id) == bytes, "from \(source.path)")
-            #expect(Seal.attached(to: store.loosePath(id)) == bytes.withUnsafeBytes { Seal(of: $0) }, "from \(source.path)")
-        }
-    }
-
     /// Packs merged by another process (gc, or a commit that found many small packs): a store
     /// that read the old indexes still finds every object, in the new pack.
     @Test func aStoreThatReadTheIndexesBeforeAMergeFindsEveryObject() throws {

@@ -1,10 +1,11 @@
 import Foundation
 
-/// A fresh directory under the system's temp directory (or `base`), removed when released.
+/// A fresh directory under the system's temp directory, removed when released.
 public final class TempDirectory {
     public let path: String
 
-    public init(_ label: String = "lake-test", under base: String = FileManager.default.temporaryDirectory.path) {
+    public init(_ label: String = "lake-test") {
+        let base = FileManager.default.temporaryDirectory.path
         path = base + "/\(label)-\(getpid())-\(UUID().uuidString.prefix(8))"
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         // Readable by other users, so tests that drop privileges can reach it.

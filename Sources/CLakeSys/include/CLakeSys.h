@@ -22,11 +22,6 @@ int lake_open_directory_path(const char *path);
 /// filesystem cannot.
 int lake_reflink(int src, int dst);
 
-/// Copies up to `length` bytes from `in`'s offset to `out`'s in the kernel (copy_file_range:
-/// XFS and btrfs share the extents instead of copying). Returns the bytes copied, 0 at the end
-/// of `in`, or -1 with errno, ENOSYS where there is no such call.
-ssize_t lake_copy_range(int in, int out, size_t length);
-
 /// Starts `argv` (searched in PATH) in directory `cwd` with environment `envp`, standard input
 /// from /dev/null and standard output and error on `out_fd` and `err_fd`. Returns 0 and sets
 /// `*pid`, or an errno value.
