@@ -70,7 +70,7 @@ extension Lake {
         // it. Not `syncfs`, which also waited for every other dirty file of the filesystem (in
         // the benchmark, the copies a checkout and `cp -a` had just written).
         try FileIO.sync(path)
-        for name in [FileIO.parent(path), directory + "/archives"] { try FileIO.sync(name, directory: true) }
+        for name in [FileIO.parent(path), directory + "/archives", directory] { try FileIO.sync(name, directory: true) }
         try writerLock.withLock {
             try appendIndexLine(made)
             try catalog.recordArchive(made)

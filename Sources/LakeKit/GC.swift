@@ -59,16 +59,18 @@ extension Lake {
             func why(_ id: ObjectID) -> String { archived.contains(id) ? "only in archived snapshots" : "named by no snapshot or run" }
             var report = GCReport(dryRun: dryRun, liveObjects: keep.count, dropped: [], bytesFreed: 0, packsDeleted: 0, packsRewritten: 0,
                                   viewsRemoved: 0)
+            // Segment lists before the loose objects that may be their parts: a crash between
+            // leaves no list that names a removed part.
+            for (id, path) in segmented where !keep.contains(id) && !young(path) {
+                report.dropped.append(.init(object: id.description, bytes: 0, location: path, why: why(id)))
+                if !dryRun { unlink(path) }
+            }
             for (id, path) in try store.looseObjects() {
                 guard let id, !keep.contains(id), !young(path) else { continue }
                 var st = stat()
                 lstat(path, &st)
                 report.dropped.append(.init(object: id.description, bytes: UInt64(st.st_size), location: path, why: why(id)))
                 report.bytesFreed += UInt64(st.st_size)
-                if !dryRun { unlink(path) }
-            }
-            for (id, path) in segmented where !keep.contains(id) && !young(path) {
-                report.dropped.append(.init(object: id.description, bytes: 0, location: path, why: why(id)))
                 if !dryRun { unlink(path) }
             }
             var byPack = [String: [(ObjectID, ObjectLocation)]]()
@@ -114,22 +116,38 @@ extension Lake {
     /// Merges the small packs into one, as `gc` does but dropping nothing, once there are
     /// `smallPackLimit` of them: a commit or run calls it when it has finished, so the number
     /// of packs every lookup reads stays bounded without a `lake gc`. Only when the gc lock is
-    /// free at once (no command in flight, no gc); otherwise, or when a pack cannot be read
-    /// whole, everything stays as it was, for a later write or `lake gc` (and `lake fsck`
-    /// reports a damaged pack). Returns how many packs it merged.
+    /// free at once (no command in flight, no gc); otherwise everything stays as it was, for a
+    /// later write or `lake gc`. A pack that does not read whole (damaged: `lake fsck` reports
+    /// it) is left out and the others merged. Returns how many packs it merged.
     @discardableResult
     func mergeSmallPacksIfMany() -> Int {
-        func smallPacks() -> [String] {
-            ((try? store.packFiles) ?? []).filter { (FileIO.lstat($0).map { UInt64($0.st_size) } ?? .max) < Self.smallPackBytes }
+        // Counted from a listing: a run may not have read any pack index.
+        func smallPacks() -> Set<String> {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: store.packsDirectory)) ?? []).filter { $0.hasSuffix(".pack") }
+            guard names.count >= Self.smallPackLimit else { return [] }
+            return Set(names.map { store.packsDirectory + "/" + $0 }.filter {
+                (FileIO.lstat($0).map { UInt64($0.st_size) } ?? .max) < Self.smallPackBytes
+            })
         }
-        guard ((try? store.packFiles.count) ?? 0) >= Self.smallPackLimit, smallPacks().count >= Self.smallPackLimit else { return 0 }
+        guard smallPacks().count >= Self.smallPackLimit else { return 0 }
         let merged = try? LakeLock.gc(directory, shared: false).ifFree { () -> Int in
-            // Another process may have merged them before this one got the lock.
+            // Listed again under the lock: another process may have merged them first.
+            var small = smallPacks()
             store.reloadPackIndexes()
-            let small = smallPacks()
-            guard small.count >= Self.smallPackLimit else { return 0 }
-            try store.rewrite(packs: Set(small)) { _ in true }
-            return small.count
+            while small.count >= Self.smallPackLimit {
+                do {
+                    try store.rewrite(packs: small) { _ in true }
+                    return small.count
+                } catch {
+                    switch error {
+                    case StoreError.corruptObject(_, _, let pack) where small.contains(pack), StoreError.corruptPack(let pack, _) where small.contains(pack):
+                        small.remove(pack)
+                    default:
+                        throw error
+                    }
+                }
+            }
+            return 0
         }
         return (merged ?? nil) ?? 0
     }

@@ -136,7 +136,7 @@ extension Remote {
         guard chmod(tmp, 0o444) == 0 else { throw SystemError("chmod", path: tmp) }
         try FileIO.sync(tmp)
         guard rename(tmp, path) == 0 else { throw SystemError("rename", path: tmp) }
-        for name in [FileIO.parent(path), lake.directory + "/archives"] { try FileIO.sync(name, directory: true) }
+        for name in [FileIO.parent(path), lake.directory + "/archives", lake.directory] { try FileIO.sync(name, directory: true) }
         _ = try Journal.appendLine(Journal.encoder().encode(a), to: lake.archiveIndexPath)
         return true
     }

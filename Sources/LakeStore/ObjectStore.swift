@@ -98,23 +98,40 @@ public final class ObjectStore: @unchecked Sendable {
     /// as they are finished.
     private func loadedIndex() throws -> [ObjectID: PackSlot] {
         if let packIndex { return packIndex }
+        // A pack removed between the listing and its read (a merge or gc in another process
+        // moved its objects to a pack renamed in before): list again.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try readIndexes()
+            } catch let error as SystemError where error.code == ENOENT && attempt < 5 {
+                continue
+            }
+        }
+    }
+
+    private func readIndexes() throws -> [ObjectID: PackSlot] {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: packsDirectory)) ?? [])
             .filter { $0.hasSuffix(".pack") }.sorted()
+        var (paths, broken) = ([String](), [String: StoreError]())
         var packs = [(number: Int, entries: [PackFormat.Entry])]()
         for name in names {
             let path = packsDirectory + "/" + name
             // A damaged pack must not make the rest of the store unreadable: fsck reports it.
-            do { packs.append((packPaths.count, try PackFormat.readIndex(path: path))) } catch let e as StoreError {
-                damaged[path] = e
+            do { packs.append((packPaths.count + paths.count, try PackFormat.readIndex(path: path))) } catch let e as StoreError {
+                broken[path] = e
                 continue
             }
-            packPaths.append(path)
+            paths.append(path)
         }
         // Sized once: growing it entry by entry rehashed every ID several times over.
         var index = [ObjectID: PackSlot](minimumCapacity: packs.reduce(0) { $0 + $1.entries.count })
         for (number, entries) in packs {
             for e in entries { index[e.id] = PackSlot(pack: number, offset: e.offset, length: e.length) }
         }
+        packPaths += paths
+        damaged.merge(broken) { $1 }
         packIndex = index
         return index
     }
@@ -242,6 +259,14 @@ public final class ObjectStore: @unchecked Sendable {
         (packIndex, packPaths, damaged) = (nil, [], [:])
     }
 
+    /// Closes the descriptors of packs this process removed (`rewrite`), which no read in
+    /// flight can be using: they would keep the space of the removed files until exit, and
+    /// rewriting thousands of packs would run out of descriptors.
+    func forgetDescriptors(of packs: Set<String>) {
+        lock.lock(); defer { lock.unlock() }
+        for pack in packs { if let fd = packDescriptors.removeValue(forKey: pack) { close(fd) } }
+    }
+
     // MARK: Reading
 
     /// Streams the object's bytes to `body` in chunks, then checks that they hash to `id`.
@@ -324,10 +349,14 @@ public final class ObjectStore: @unchecked Sendable {
     /// the indexes are read again and the object looked up once more.
     private func stream(_ id: ObjectID, checkingParts: Bool, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> ObjectLocation {
         let location = try locate(id)
+        var started = false
         do {
-            try stream(location, checkingParts: checkingParts, body)
+            try stream(location, checkingParts: checkingParts) { chunk in
+                started = true
+                try body(chunk)
+            }
             return location
-        } catch let error as SystemError where error.code == ENOENT {
+        } catch let error as SystemError where error.code == ENOENT && !started {
             guard case .packed = location else { throw error }
             reloadPackIndexes()
             let moved = try locate(id)
@@ -361,14 +390,10 @@ public final class ObjectStore: @unchecked Sendable {
             }
         case .segments(_, let parts):
             for part in parts {
-                // Parts are plain objects; each is checked, and so is the whole.
+                // Parts are plain objects, each read by its ID (so a part's pack that a merge
+                // removed is looked up again); each is checked, and so is the whole.
                 guard let at = try self.location(of: part.id), !at.isSegments else { throw StoreError.missingObject(part.id) }
-                guard checkingParts else {
-                    try stream(at, checkingParts: false, body)
-                    continue
-                }
-                let actual = try read(at: at, body)
-                guard actual == part.id else { throw StoreError.corruptObject(part.id, actual: actual, location: at.describe) }
+                if checkingParts { try read(part.id, body) } else { _ = try stream(part.id, checkingParts: false, body) }
             }
         }
     }

@@ -200,11 +200,14 @@ extension ObjectStore {
             guard actual == object.id else { throw StoreError.corruptObject(object.id, actual: actual, location: object.path) }
             try bytes.withUnsafeBytes { try writer.append(object.id, $0) }
         }
-        try writer.finish()
+        // The new pack can have the name of one of `packs` (a pack's name is the hash of its
+        // index): when a merge ended before its removals, the next one rewrites what it made.
+        let made = try writer.finish()
         try syncWritten()
-        for pack in packs.sorted() {
-            guard unlink(pack) == 0 else { throw SystemError("remove", path: pack) }
+        for pack in packs.sorted() where pack != made {
+            guard unlink(pack) == 0 || errno == ENOENT else { throw SystemError("remove", path: pack) }
         }
+        forgetDescriptors(of: packs.subtracting(made.map { [$0] } ?? []))
         reloadPackIndexes()
     }
 }

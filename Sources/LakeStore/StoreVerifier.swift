@@ -57,7 +57,17 @@ public enum StoreVerifier {
                 if i % 256 == 0 { progress?(i, work.count) }
                 let (id, location) = work[i]
                 var size: UInt64 = 0
-                let outcome = Result { try store.read(at: location) { size += UInt64($0.count) } }
+                var outcome = Result { try store.read(at: location) { size += UInt64($0.count) } }
+                // A pack that a merge or gc in another process removed meanwhile: its objects
+                // are in a new pack, looked up again.
+                if case .failure(let error) = outcome, (error as? SystemError)?.code == ENOENT, case .packed = location {
+                    store.reloadPackIndexes()
+                    size = 0
+                    outcome = Result {
+                        guard let moved = try store.location(of: id) else { throw StoreError.missingObject(id) }
+                        return try store.read(at: moved) { size += UInt64($0.count) }
+                    }
+                }
                 lock.lock()
                 bytes += size
                 switch outcome {

@@ -116,6 +116,39 @@ import Testing
         #expect(try w.lake("cat", "d@60:step.txt").stdout == "step 60\n")
     }
 
+    /// A damaged small pack does not keep the others from being merged after a commit: it is
+    /// left out, and fsck names it.
+    @Test func aDamagedPackIsLeftOutOfTheMerge() throws {
+        let w = try CLIWorkspace()
+        func packs() -> Set<String> {
+            Set(((try? FileManager.default.contentsOfDirectory(atPath: w.dir.at(".lake/packs"))) ?? []).filter { $0.hasSuffix(".pack") })
+        }
+        func commit(_ i: Int) throws {
+            w.dir.write("t/step.txt", "step \(i)\n")
+            #expect(try w.lake("commit", "t", "--dataset", "d").status == 0)
+        }
+        try commit(1)
+        let damaged = try #require(packs().sorted().first)
+        let path = w.dir.at(".lake/packs/" + damaged)
+        var bytes = try #require(FileManager.default.contents(atPath: path))
+        bytes[0] ^= 0x01
+        chmod(path, 0o644)
+        try bytes.write(to: URL(fileURLWithPath: path))
+        chmod(path, 0o444)
+        var (last, merged) = (1, false)
+        while !merged, last < 40 {
+            let before = packs().count
+            last += 1
+            try commit(last)
+            merged = packs().count < before
+        }
+        #expect(merged && packs().count <= 3, "the other packs were merged: \(packs().count) packs after \(last) commits")
+        #expect(packs().contains(damaged), "the damaged pack is left as it was")
+        #expect(try w.lake("cat", "d@\(last):step.txt").stdout == "step \(last)\n")
+        let fsck = try w.lake("fsck")
+        #expect(fsck.status == 6 && fsck.stdout.contains(damaged), "\(fsck.stdout)")
+    }
+
     /// Commits and gc at the same time: a commit in flight never loses an object to gc.
     @Test func commitsRunningDuringGcLoseNothing() throws {
         let w = try CLIWorkspace()

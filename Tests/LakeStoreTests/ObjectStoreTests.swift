@@ -67,6 +67,23 @@ import Testing
         #expect(try reader.packFiles.count == 2, "the reader read the indexes again")
     }
 
+    /// Rewriting a pack whose objects all move makes a pack of the same name (its name is the
+    /// hash of its index), as when a merge ended before its removals and the next one redoes
+    /// it: that pack is kept, not removed as an old one.
+    @Test func aRewriteThatMakesThePackItRewritesKeepsIt() throws {
+        let dir = TempDirectory()
+        let store = try makeStore(dir)
+        let batch = ObjectBatch(store: store)
+        let ids = try (0 ..< 3).map { try batch.store([UInt8]("object \($0)\n".utf8)) }
+        try batch.finish()
+        let packs = try store.packFiles
+        #expect(packs.count == 1)
+        try store.rewrite(packs: Set(packs)) { _ in true }
+        let reopened = ObjectStore(root: store.root)
+        #expect(try reopened.packFiles == packs)
+        for (i, id) in ids.enumerated() { #expect(try reopened.bytes(of: id) == [UInt8]("object \(i)\n".utf8)) }
+    }
+
     /// A power loss before a commit's sync can leave a loose object shorter than its name says;
     /// the next commit of that content must write it again, not trust it.
     @Test func aTornLooseObjectIsRewritten() throws {
