@@ -118,9 +118,8 @@ extension Lake {
     /// of packs every lookup reads stays bounded without a `lake gc`. Only when the gc lock is
     /// free at once (no command in flight, no gc); otherwise everything stays as it was, for a
     /// later write or `lake gc`. A pack that does not read whole (damaged: `lake fsck` reports
-    /// it) is left out and the others merged. Returns how many packs it merged.
-    @discardableResult
-    func mergeSmallPacksIfMany() -> Int {
+    /// it) is left out and the others merged.
+    func mergeSmallPacksIfMany() {
         // Counted from a listing: a run may not have read any pack index.
         func smallPacks() -> Set<String> {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: store.packsDirectory)) ?? []).filter { $0.hasSuffix(".pack") }
@@ -129,15 +128,14 @@ extension Lake {
                 (FileIO.lstat($0).map { UInt64($0.st_size) } ?? .max) < Self.smallPackBytes
             })
         }
-        guard smallPacks().count >= Self.smallPackLimit else { return 0 }
-        let merged = try? LakeLock.gc(directory, shared: false).ifFree { () -> Int in
+        guard smallPacks().count >= Self.smallPackLimit else { return }
+        _ = try? LakeLock.gc(directory, shared: false).ifFree {
             // Listed again under the lock: another process may have merged them first.
             var small = smallPacks()
             store.reloadPackIndexes()
             while small.count >= Self.smallPackLimit {
                 do {
-                    try store.rewrite(packs: small) { _ in true }
-                    return small.count
+                    return try store.rewrite(packs: small) { _ in true }
                 } catch {
                     switch error {
                     case StoreError.corruptObject(_, _, let pack) where small.contains(pack), StoreError.corruptPack(let pack, _) where small.contains(pack):
@@ -147,8 +145,6 @@ extension Lake {
                     }
                 }
             }
-            return 0
         }
-        return (merged ?? nil) ?? 0
     }
 }
