@@ -66,11 +66,7 @@ extension Lake {
             throw ArchiveError.writtenFromDamagedStore(path: path, entry: entry, problem: problem)
         }
         let made = record(relative, written.sha256, rootName)
-        // Durable before the index and the catalog name it: the file and the names leading to
-        // it. Not `syncfs`, which also waited for every other dirty file of the filesystem (in
-        // the benchmark, the copies a checkout and `cp -a` had just written).
-        try FileIO.sync(path)
-        for name in [FileIO.parent(path), directory + "/archives", directory] { try FileIO.sync(name, directory: true) }
+        try syncArchive(at: path)
         try writerLock.withLock {
             try appendIndexLine(made)
             try catalog.recordArchive(made)
@@ -130,6 +126,15 @@ extension Lake {
                 return try body()
             }
         }
+    }
+
+    /// Makes an archive file under `archives/` durable with its name, before an index line or a
+    /// catalog row names it: its data, then the directories that lead to it, any of which it
+    /// may have created. Not `syncfs`, which also waited for every other dirty file of the
+    /// filesystem (in the benchmark, the copies a checkout and `cp -a` had just written).
+    public func syncArchive(at path: String) throws {
+        try FileIO.sync(path)
+        for name in [FileIO.parent(path), directory + "/archives", directory] { try FileIO.sync(name, directory: true) }
     }
 
     /// Appended like a journal record: a torn last line is cut off first, the line is synced.

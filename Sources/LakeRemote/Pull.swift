@@ -134,9 +134,8 @@ extension Remote {
             throw RemoteError.corruptObject(key: key(a.archive), expected: a.archiveSha256, actual: actual.description)
         }
         guard chmod(tmp, 0o444) == 0 else { throw SystemError("chmod", path: tmp) }
-        try FileIO.sync(tmp)
         guard rename(tmp, path) == 0 else { throw SystemError("rename", path: tmp) }
-        for name in [FileIO.parent(path), lake.directory + "/archives", lake.directory] { try FileIO.sync(name, directory: true) }
+        try lake.syncArchive(at: path)
         _ = try Journal.appendLine(Journal.encoder().encode(a), to: lake.archiveIndexPath)
         return true
     }
