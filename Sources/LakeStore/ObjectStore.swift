@@ -111,6 +111,8 @@ public final class ObjectStore: @unchecked Sendable {
         }
     }
 
+    /// Lists `packs/` and reads every index: the whole state of the pack lookups, which is empty
+    /// until then (`reloadPackIndexes` empties it all).
     private func readIndexes() throws -> [ObjectID: PackSlot] {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: packsDirectory)) ?? [])
             .filter { $0.hasSuffix(".pack") }.sorted()
@@ -119,7 +121,7 @@ public final class ObjectStore: @unchecked Sendable {
         for name in names {
             let path = packsDirectory + "/" + name
             // A damaged pack must not make the rest of the store unreadable: fsck reports it.
-            do { packs.append((packPaths.count + paths.count, try PackFormat.readIndex(path: path))) } catch let e as StoreError {
+            do { packs.append((paths.count, try PackFormat.readIndex(path: path))) } catch let e as StoreError {
                 broken[path] = e
                 continue
             }
@@ -130,9 +132,7 @@ public final class ObjectStore: @unchecked Sendable {
         for (number, entries) in packs {
             for e in entries { index[e.id] = PackSlot(pack: number, offset: e.offset, length: e.length) }
         }
-        packPaths += paths
-        damaged.merge(broken) { $1 }
-        packIndex = index
+        (packPaths, damaged, packIndex) = (paths, broken, index)
         return index
     }
 
