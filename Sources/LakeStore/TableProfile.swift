@@ -267,8 +267,9 @@ struct DelimitedScanner {
 
 /// JSON lines: each non-blank line must be one JSON object. The check is structural: strings
 /// and their escapes, nesting, commas and colons, and `true`/`false`/`null` spelled right; a
-/// number is any run of digits, signs, `.`, `e` and `E`. It keeps no line in memory, only the
-/// nesting of the current one.
+/// number is any run of digits, signs, `.`, `e` and `E`. A newline always ends a line, also
+/// inside a string or right after a `\`. It keeps no line in memory, only the nesting of the
+/// current one.
 struct JSONLinesScanner {
     private enum Expect: UInt8 {
         /// A value: at the start of a line, after `:` or `,` in an array.
@@ -298,9 +299,11 @@ struct JSONLinesScanner {
         var escaped = false
         var stringIsKey = false
         var collectingKey = false
-        /// The scalar being read: its first eight bytes and its length (0: none).
+        /// The scalar being read: its first eight bytes, its length (0: none) and whether
+        /// every byte so far may be in a number.
         var scalarBytes: UInt64 = 0
         var scalarCount = 0
+        var scalarIsNumber = false
     }
 
     private var rows: Int64 = 0
@@ -343,6 +346,11 @@ struct JSONLinesScanner {
             if s.inString {
                 if s.escaped {
                     s.escaped = false
+                    // A line cut short after a backslash does not swallow the next one.
+                    if p[i] == 0x0A {
+                        s.broken = true
+                        continue
+                    }
                     if s.collectingKey { keyBytes.append(p[i]) }
                     i += 1
                     continue
@@ -375,6 +383,7 @@ struct JSONLinesScanner {
             if s.scalarCount > 0 {
                 if Self.isScalarByte(b) {
                     if s.scalarCount < 8 { s.scalarBytes |= UInt64(b) << (8 * UInt64(s.scalarCount)) }
+                    s.scalarIsNumber = s.scalarIsNumber && Self.isNumberByte(b)
                     s.scalarCount += 1
                     i += 1
                     continue
@@ -459,8 +468,7 @@ struct JSONLinesScanner {
             s.inString = true
         default:
             guard wantsValue, Self.isScalarByte(b) else { s.broken = true; return }
-            s.scalarBytes = UInt64(b)
-            s.scalarCount = 1
+            (s.scalarBytes, s.scalarCount, s.scalarIsNumber) = (UInt64(b), 1, Self.isNumberByte(b))
         }
     }
 
@@ -480,29 +488,25 @@ struct JSONLinesScanner {
         }
     }
 
-    private static func endScalar(_ s: inout Line) {
-        let (bytes, count) = (s.scalarBytes, s.scalarCount)
-        (s.scalarBytes, s.scalarCount) = (0, 0)
-        let first = UInt8(truncatingIfNeeded: bytes)
-        if first == UInt8(ascii: "t") || first == UInt8(ascii: "f") || first == UInt8(ascii: "n") {
-            guard literals.contains(where: { $0 == (bytes, count) }) else { s.broken = true; return }
-        } else {
-            // A number: digits, signs, dots and exponents only.
-            var rest = bytes
-            for _ in 0 ..< min(count, 8) {
-                let c = UInt8(truncatingIfNeeded: rest)
-                rest >>= 8
-                guard (c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2D || c == 0x2E || c == 0x65 || c == 0x45 else {
-                    s.broken = true
-                    return
-                }
-            }
-        }
-        afterValue(&s)
+    /// Whether a byte may be in a number: digits, signs, dots and exponents.
+    @inline(__always)
+    private static func isNumberByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || b == 0x2B || b == 0x2D || b == 0x2E || b == 0x65 || b == 0x45
     }
 
-    private static let literals: [(UInt64, Int)] = ["true", "false", "null"].map { word in
-        (word.utf8.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }, word.utf8.count)
+    private static func endScalar(_ s: inout Line) {
+        let first = UInt8(truncatingIfNeeded: s.scalarBytes)
+        // A literal is its eight first bytes (the rest of a longer scalar makes them differ).
+        let valid = first == UInt8(ascii: "t") || first == UInt8(ascii: "f") || first == UInt8(ascii: "n")
+            ? literals.contains(s.scalarBytes)
+            : s.scalarIsNumber
+        (s.scalarBytes, s.scalarCount) = (0, 0)
+        if valid { afterValue(&s) } else { s.broken = true }
+    }
+
+    /// `true`, `false` and `null` as a scalar's first eight bytes read.
+    private static let literals: [UInt64] = ["true", "false", "null"].map { word in
+        word.utf8.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
     }
 
     private mutating func appendKey(_ s: inout Line, _ p: UnsafePointer<UInt8>, _ n: Int) {

@@ -68,6 +68,18 @@ import Testing
             rows: 4, columns: ["id", "pool", "nested", "error_type", "text", "é é", "new\nline"], parseErrors: 7))
     }
 
+    @Test func aJSONLineCutAfterABackslashDoesNotSwallowTheNext() {
+        // A writer killed mid-line can leave `"...\` at the end of a line; the newline after it
+        // still ends the line, so the record after it counts.
+        #expect(profile("cut.jsonl", "{\"a\": \"torn \\\n{\"b\": 1}\n{\"c\\\n{\"d\": 2}\n")
+            == TableProfile(rows: 2, columns: ["b", "d"], parseErrors: 2))
+    }
+
+    @Test func jsonLinesNumbersAreCheckedToTheirLastByte() {
+        #expect(profile("n.jsonl", "{\"n\": -2.5E-3, \"m\": 1e5, \"k\": 123456789012}\n{\"n\": 12345678x}\n{\"n\": 1234567890true}\n{\"n\": truex}\n{\"n\": nul}\n")
+            == TableProfile(rows: 1, columns: ["n", "m", "k"], parseErrors: 4))
+    }
+
     @Test func jsonLinesColumnsAreCapped() {
         let wide = (0 ..< 600).map { "{\"k\($0)\": \($0)}" }.joined(separator: "\n")
         let p = profile("wide.ndjson", Array(wide.utf8), chunk: 4096)
