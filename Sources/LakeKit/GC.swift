@@ -45,17 +45,18 @@ extension Lake {
             var keep = try catalog.objects(of: live)
             for s in try catalog.allSnapshots() { keep.insert(s.object) }
             for (object, _) in try catalog.runObjects() { if let id = try? ObjectID(parsing: object) { keep.insert(id) } }
-            // A live object stored as segments keeps its parts (a ledger's earlier versions).
-            let segmented = store.segmentedObjects()
-            for (id, _) in segmented where keep.contains(id) {
-                for part in try store.segments(of: id) ?? [] { keep.insert(part.id) }
-            }
-            let archived = try catalog.objectsOfArchivedSnapshots()
             let cutoff = now.addingTimeInterval(-grace).timeIntervalSince1970
             func young(_ path: String) -> Bool {
                 var st = stat()
                 return lstat(path, &st) != 0 || Double(st.st_mtim.tv_sec) >= cutoff
             }
+            // A segment list that stays keeps its parts (a ledger's earlier versions): a live
+            // one, and a young one, which a failed commit may have left for its retry to find.
+            let segmented = store.segmentedObjects()
+            for (id, path) in segmented where keep.contains(id) || young(path) {
+                for part in try store.segments(of: id) ?? [] { keep.insert(part.id) }
+            }
+            let archived = try catalog.objectsOfArchivedSnapshots()
             func why(_ id: ObjectID) -> String { archived.contains(id) ? "only in archived snapshots" : "named by no snapshot or run" }
             var report = GCReport(dryRun: dryRun, liveObjects: keep.count, dropped: [], bytesFreed: 0, packsDeleted: 0, packsRewritten: 0,
                                   viewsRemoved: 0)

@@ -99,11 +99,13 @@ public final class Lake {
     }
 
     /// Runs `body` as a command in flight: it holds the gc lock shared, so gc waits until the
-    /// objects it writes are catalogued. A command that fails after putting files in the store
-    /// syncs them before it reports the failure, which leaves no unsynced marker behind
-    /// (ObjectStore.syncWritten).
+    /// objects it writes are catalogued. What this process knows of the packs is checked
+    /// first: a gc may have run since it last held the lock (`refreshPackIndexes`). A command
+    /// that fails after putting files in the store syncs them before it reports the failure,
+    /// which leaves no unsynced marker behind (ObjectStore.syncWritten).
     func inFlight<T>(_ body: () throws -> T) throws -> T {
         try LakeLock.gc(directory, shared: true).withLock {
+            store.refreshPackIndexes()
             do { return try body() } catch {
                 try? store.syncWritten()
                 throw error

@@ -164,15 +164,19 @@ public final class ObjectStore: @unchecked Sendable {
         return try segments(of: id).map { .segments(path: segmentsPath(id), parts: $0) }
     }
 
-    public func contains(_ id: ObjectID) throws -> Bool { try location(of: id) != nil }
+    /// Whether `id` is stored whole (`size(of:)`).
+    public func contains(_ id: ObjectID) throws -> Bool { try size(of: id) != nil }
 
-    /// The object's size, or nil when it is not stored.
+    /// The object's size, or nil when it is not stored. An object stored as segments is stored
+    /// when each of its parts is.
     public func size(of id: ObjectID) throws -> UInt64? {
         switch try location(of: id) {
         case .none: return nil
         case .packed(_, _, let length): return length
         case .loose(let path): return FileIO.lstat(path).map { UInt64($0.st_size) }
-        case .segments(_, let parts): return parts.reduce(0) { $0 + $1.size }
+        case .segments(_, let parts):
+            for part in parts where try size(of: part.id) != part.size { return nil }
+            return parts.reduce(0) { $0 + $1.size }
         }
     }
 
@@ -257,6 +261,19 @@ public final class ObjectStore: @unchecked Sendable {
     public func reloadPackIndexes() {
         lock.lock(); defer { lock.unlock() }
         (packIndex, packPaths, damaged) = (nil, [], [:])
+    }
+
+    /// Reads the pack indexes again at the next lookup when `packs/` no longer holds the packs
+    /// they were read from: a gc or merge in another process rewrote some while this process
+    /// held no gc lock (a run between its stages, an import between its entries). A command
+    /// calls it when it takes the gc lock: the old index would name packs that are gone, and a
+    /// commit would then take an object dropped since for stored and not write it.
+    public func refreshPackIndexes() {
+        lock.lock(); defer { lock.unlock() }
+        guard packIndex != nil else { return }
+        let names = Set(((try? FileManager.default.contentsOfDirectory(atPath: packsDirectory)) ?? []).filter { $0.hasSuffix(".pack") })
+        let known = Set((packPaths + damaged.keys).map { String($0.dropFirst(packsDirectory.count + 1)) })
+        if names != known { (packIndex, packPaths, damaged) = (nil, [], [:]) }
     }
 
     /// Closes the descriptors of packs this process removed (`rewrite`), which no read in

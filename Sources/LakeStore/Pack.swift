@@ -182,32 +182,40 @@ public final class PackWriter {
 
 extension ObjectStore {
     /// Moves the objects of `packs` that `keep` accepts into one new pack, durable before any
-    /// of `packs` is removed, so an object is always stored somewhere; each is checked against
-    /// its ID on the way (a mismatch throws `StoreError.corruptObject` and removes nothing).
+    /// of `packs` is removed, so an object is always stored somewhere. What each pack holds is
+    /// read from its own index: an object stored twice (two commits at once, a merge cut short)
+    /// is copied from the first of `packs` holding it, not only from the pack lookups find it
+    /// in, which may be damaged or not among `packs`. Each object is checked against its ID on
+    /// the way: a mismatch throws `StoreError.corruptObject` naming its pack, and removes
+    /// nothing. A pack whose index does not read is damaged (`lake fsck` names it): it is left
+    /// as it is, neither read nor removed.
     /// The caller holds the gc lock exclusively: no writer is in flight. A reader that read the
     /// indexes before finds the objects in the new pack (`stream(_:checkingParts:_:)`).
     public func rewrite(packs: Set<String>, keeping keep: (ObjectID) -> Bool) throws {
         // Pack by pack, each front to back.
-        let moving = try packedObjects().compactMap { id, location -> (id: ObjectID, path: String, offset: UInt64, length: UInt64)? in
-            guard case .packed(let path, let offset, let length) = location, packs.contains(path), keep(id) else { return nil }
-            return (id, path, offset, length)
-        }.sorted { ($0.path, $0.offset) < ($1.path, $1.offset) }
+        let readable = packs.sorted().compactMap { path in
+            (try? PackFormat.readIndex(path: path)).map { (path: path, entries: $0.sorted { $0.offset < $1.offset }) }
+        }
         let writer = PackWriter(store: self)
         var copied = Set<ObjectID>()
-        for object in moving where copied.insert(object.id).inserted {
-            var bytes = [UInt8]()
-            let actual = try read(at: .packed(path: object.path, offset: object.offset, length: object.length)) { bytes.append(contentsOf: $0) }
-            guard actual == object.id else { throw StoreError.corruptObject(object.id, actual: actual, location: object.path) }
-            try bytes.withUnsafeBytes { try writer.append(object.id, $0) }
+        for (path, entries) in readable {
+            for entry in entries where keep(entry.id) && !copied.contains(entry.id) {
+                var bytes = [UInt8]()
+                let actual = try read(at: .packed(path: path, offset: entry.offset, length: entry.length)) { bytes.append(contentsOf: $0) }
+                guard actual == entry.id else { throw StoreError.corruptObject(entry.id, actual: actual, location: path) }
+                try bytes.withUnsafeBytes { try writer.append(entry.id, $0) }
+                copied.insert(entry.id)
+            }
         }
         // The new pack can have the name of one of `packs` (a pack's name is the hash of its
         // index): when a merge ended before its removals, the next one rewrites what it made.
         let made = try writer.finish()
         try syncWritten()
-        for pack in packs.sorted() where pack != made {
+        let removed = Set(readable.map(\.path)).subtracting(made.map { [$0] } ?? [])
+        for pack in removed.sorted() {
             guard unlink(pack) == 0 || errno == ENOENT else { throw SystemError("remove", path: pack) }
         }
-        forgetDescriptors(of: packs.subtracting(made.map { [$0] } ?? []))
+        forgetDescriptors(of: removed)
         reloadPackIndexes()
     }
 }

@@ -84,6 +84,67 @@ import Testing
         for (i, id) in ids.enumerated() { #expect(try reopened.bytes(of: id) == [UInt8]("object \(i)\n".utf8)) }
     }
 
+    /// An object in two packs, one copy damaged, merged the way `mergeSmallPacksIfMany` does
+    /// (a pack that throws `corruptObject` is left out and the rest merged again): the good
+    /// copy is moved, whichever pack lookups found it in (`f`: the damaged one, named last),
+    /// rather than its pack removed with nothing copied. A pack whose index does not read is
+    /// neither read nor removed.
+    @Test(arguments: ["0", "f"])
+    func aMergeKeepsTheGoodCopyOfAnObjectStoredTwice(damagedName: String) throws {
+        let dir = TempDirectory()
+        let store = try makeStore(dir)
+        let batch = ObjectBatch(store: store)
+        let id = try batch.store([UInt8]("stored twice\n".utf8))
+        try batch.finish()
+        let good = try #require(try store.packFiles.first)
+        let bad = store.packsDirectory + "/" + String(repeating: damagedName, count: 64) + ".pack"
+        try FileManager.default.copyItem(atPath: good, toPath: bad)
+        try flipByte(in: bad, at: 2)
+        let unreadable = store.packsDirectory + "/" + String(repeating: "e", count: 64) + ".pack"
+        try FileManager.default.copyItem(atPath: good, toPath: unreadable)
+        try flipByte(in: unreadable, at: UInt64(try #require(FileIO.lstat(unreadable)).st_size) - 1)
+        store.reloadPackIndexes()
+        var packs = Set(try store.packFiles + [unreadable])
+        #expect(packs.count == 3)
+        while true {
+            do {
+                try store.rewrite(packs: packs) { _ in true }
+                break
+            } catch StoreError.corruptObject(_, _, let pack) where packs.contains(pack) {
+                packs.remove(pack)
+            }
+        }
+        let reopened = ObjectStore(root: store.root)
+        #expect(try reopened.bytes(of: id) == [UInt8]("stored twice\n".utf8))
+        #expect(try reopened.damagedPacks.keys.sorted() == [unreadable], "a pack whose index does not read is left")
+        #expect(try reopened.packFiles.count == (packs.contains(bad) ? 1 : 2), "one merged pack, and the damaged copy when it was left out")
+    }
+
+    /// A segment list names its parts; with one of them gone the object is not stored, so a
+    /// commit of its bytes writes them again rather than trusting the list.
+    @Test func anObjectStoredAsSegmentsIsStoredOnlyWithAllItsParts() throws {
+        let dir = TempDirectory()
+        let store = try makeStore(dir)
+        let batch = ObjectBatch(store: store)
+        let head = [UInt8]("head\n".utf8), tail = [UInt8]("tail\n".utf8)
+        let headID = try batch.store(head)
+        try batch.finish()
+        let whole = SHA256Hasher.hash(head + tail)
+        let list = store.segmentsPath(whole)
+        try FileManager.default.createDirectory(atPath: (list as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let tailID = SHA256Hasher.hash(tail)
+        try Data("lake-segments v1\n\(headID) 5\n\(tailID) 5\n".utf8).write(to: URL(fileURLWithPath: list))
+        #expect(try store.size(of: whole) == nil, "the tail is not stored")
+        #expect(try !store.contains(whole, size: 10))
+        #expect(try !store.contains(whole))
+        let more = ObjectBatch(store: store)
+        #expect(try more.store(tail) == tailID)
+        try more.finish()
+        store.reloadPackIndexes()
+        #expect(try store.size(of: whole) == 10)
+        #expect(try store.bytes(of: whole) == head + tail)
+    }
+
     /// A power loss before a commit's sync can leave a loose object shorter than its name says;
     /// the next commit of that content must write it again, not trust it.
     @Test func aTornLooseObjectIsRewritten() throws {
