@@ -147,7 +147,7 @@ extension Lake {
                 }
                 for path in plan.code {
                     let target = dir + "/work/" + path
-                    try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                    try FileManager.default.createDirectory(atPath: FileIO.parent(target), withIntermediateDirectories: true)
                     try FileManager.default.copyItem(atPath: (plan.codeRoot ?? caller) + "/" + path, toPath: target)
                 }
                 try Data(plan.params.utf8).write(to: URL(fileURLWithPath: dir + "/params.json"))

@@ -42,8 +42,8 @@ public enum SnapshotArchive {
             var directories: Set<String> = []
             for e in manifest.entries {
                 var parents = [String]()
-                var dir = (e.path as NSString).deletingLastPathComponent
-                while !dir.isEmpty, !directories.contains(dir) { parents.append(dir); dir = (dir as NSString).deletingLastPathComponent }
+                var dir = FileIO.parent(e.path)
+                while !dir.isEmpty, !directories.contains(dir) { parents.append(dir); dir = FileIO.parent(dir) }
                 for d in parents.reversed() {
                     directories.insert(d)
                     try emit(TarFormat.header(TarEntry(path: rootName + "/" + d, kind: .directory, mode: 0o755, size: 0, linkTarget: nil, mtime: mtime)))
@@ -71,7 +71,7 @@ public enum SnapshotArchive {
             unlink(tmp)
             throw error
         }
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: FileIO.parent(path), withIntermediateDirectories: true)
         guard rename(tmp, path) == 0 else {
             unlink(tmp)
             throw SystemError("rename", path: path)

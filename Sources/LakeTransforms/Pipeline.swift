@@ -1,6 +1,7 @@
 import Foundation
 import LakeCore
 import LakeKit
+import LakeStore
 import Yams
 
 /// A pipeline file (`lake.yaml`, docs/pipelines.md): named stages, each a transform from
@@ -59,7 +60,7 @@ public struct Pipeline: Sendable, Equatable {
     /// Stages in file order.
     public var stages: [Stage]
 
-    public var directory: String { (path as NSString).deletingLastPathComponent }
+    public var directory: String { FileIO.parent(path) }
 
     public func stage(_ name: String) -> Stage? { stages.first { $0.name == name } }
 

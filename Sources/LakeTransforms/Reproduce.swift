@@ -70,7 +70,7 @@ public struct Reproducer {
         for (path, object) in original.code ?? [:] {
             let bytes = try lake.store.bytes(of: ObjectID(parsing: object))
             let file = codeRoot + "/" + path
-            try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: FileIO.parent(file), withIntermediateDirectories: true)
             try Data(bytes).write(to: URL(fileURLWithPath: file))
         }
         let plan = ExecPlan(command: original.argv, inputs: original.inputs.map { .init(name: $0.name, target: $0.snapshot) },

@@ -19,12 +19,16 @@ import Testing
         return (p.terminationStatus, text)
     }
 
-    /// A committed iteration directory with a link, an executable, a long unicode name and a
-    /// large file; returns the workspace and the archive's path.
+    /// A committed iteration directory with a link, an executable, a long unicode name, names
+    /// of one character (Foundation's `deletingLastPathComponent` traps on them) and a large
+    /// file; returns the workspace and the archive's path.
     func archived() throws -> (CLIWorkspace, String) {
         let w = try CLIWorkspace()
         let long = String(repeating: "d", count: 120) + "/données é.txt"
         w.dir.write("passX_20261121_101500/ok.jsonl", "{\"id\":1}\n{\"id\":2}\n")
+        w.dir.write("passX_20261121_101500/f", "one letter\n")
+        w.dir.write("passX_20261121_101500/0/x.txt", "shard 0\n")
+        w.dir.write("passX_20261121_101500/ü/y.txt", "ü\n")
         w.dir.write("passX_20261121_101500/bin/step.sh", "#!/bin/sh\n", mode: 0o755)
         w.dir.write("passX_20261121_101500/" + long, "long\n")
         var random = SeededBytes(seed: 4)
@@ -83,7 +87,7 @@ import Testing
         #expect(rebuilt.stdout.contains("kept only in their archives"))
         let restored = try w.lake("restore", "runs/passX")
         #expect(restored.status == 0, "\(restored.stderr)")
-        #expect(restored.stdout.contains("5 files verified"))
+        #expect(restored.stdout.contains("8 files verified"))
         #expect(try w.lake("cat", "runs/passX:big.bin").stdoutData == FileManager.default.contents(atPath: w.dir.at("passX_20261121_101500/big.bin")))
         #expect(try w.lake("fsck").status == 0)
     }
