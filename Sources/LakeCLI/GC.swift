@@ -36,5 +36,8 @@ struct GC: ParsableCommand {
             + "\(report.liveObjects) live; \(Output.count(report.packsRewritten, "pack")) \(dryRun ? "to rewrite" : "rewritten"), "
             + "\(report.packsDeleted) \(dryRun ? "to delete" : "deleted")"
             + (report.viewsRemoved > 0 ? "; \(Output.count(report.viewsRemoved, "unbound view")) removed" : ""))
+        for archive in report.archivesUnusable {
+            Output.error("\(archive) is missing or does not match its record: the objects only it would hold were kept; put the file back, or run 'lake fsck'")
+        }
     }
 }

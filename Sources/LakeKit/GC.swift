@@ -1,6 +1,7 @@
 import Foundation
 import LakeCatalog
 import LakeCore
+import LakeRetention
 import LakeStore
 
 /// What `lake gc` dropped (or, with --dry-run, would drop).
@@ -21,6 +22,10 @@ public struct GCReport: Codable, Sendable, Equatable {
     public var packsRewritten: Int
     /// Read-only views (`.lake/views/`) no bound path shows any more.
     public var viewsRemoved: Int
+    /// Archives (paths relative to `.lake/`) that are missing or do not hash to their record:
+    /// the objects only they would hold were kept, and their versions restore from nowhere
+    /// until the file is back (`lake fsck` reports them too).
+    public var archivesUnusable: [String]
 }
 
 extension Lake {
@@ -45,6 +50,8 @@ extension Lake {
             var keep = try catalog.objects(of: live)
             for s in try catalog.allSnapshots() { keep.insert(s.object) }
             for (object, _) in try catalog.runObjects() { if let id = try? ObjectID(parsing: object) { keep.insert(id) } }
+            // An archived version's objects go only while its archive is there and whole.
+            let unusable = try unusableArchives(live: live, keeping: &keep)
             let cutoff = now.addingTimeInterval(-grace).timeIntervalSince1970
             func young(_ path: String) -> Bool {
                 var st = stat()
@@ -59,7 +66,7 @@ extension Lake {
             let archived = try catalog.objectsOfArchivedSnapshots()
             func why(_ id: ObjectID) -> String { archived.contains(id) ? "only in archived snapshots" : "named by no snapshot or run" }
             var report = GCReport(dryRun: dryRun, liveObjects: keep.count, dropped: [], bytesFreed: 0, packsDeleted: 0, packsRewritten: 0,
-                                  viewsRemoved: 0)
+                                  viewsRemoved: 0, archivesUnusable: unusable)
             // Segment lists before the loose objects that may be their parts: a crash between
             // leaves no list that names a removed part.
             for (id, path) in segmented where !keep.contains(id) && !young(path) {
@@ -107,6 +114,23 @@ extension Lake {
             }
             return report
         }
+    }
+
+    /// The archives that would hold the only copy of objects gc is about to drop, and that are
+    /// missing or do not hash to what the catalog recorded: the objects of the snapshots they
+    /// hold are added to `keep`, as if their versions were not archived. An archive whose
+    /// snapshots' objects are all gone already, or all kept anyway, is not read.
+    private func unusableArchives(live: Set<String>, keeping keep: inout Set<ObjectID>) throws -> [String] {
+        let archived = try catalog.archives(of: nil).filter { !live.contains($0.snapshot) }
+        var unusable = [String]()
+        for (path, records) in Dictionary(grouping: archived, by: \.archive).sorted(by: { $0.key < $1.key }) {
+            let objects = try catalog.objects(of: Set(records.map(\.snapshot)))
+            guard try objects.contains(where: { try !keep.contains($0) && store.contains($0) }) else { continue }
+            if (try? SnapshotArchive.sha256(of: directory + "/" + path)) == records[0].archiveSha256 { continue }
+            unusable.append(path)
+            keep.formUnion(objects)
+        }
+        return unusable
     }
 
     /// A pack under this many bytes is small: `gc` and `mergeSmallPacksIfMany` merge the small

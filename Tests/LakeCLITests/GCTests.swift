@@ -44,6 +44,33 @@ import Testing
         #expect(try w.lake("fsck").stdout.contains("no problems"))
     }
 
+    /// gc drops an archived version's objects only while its archive is there and hashes to
+    /// its record: a moved or damaged archive keeps them, and gc says which.
+    @Test func gcKeepsWhatOnlyAMissingOrDamagedArchiveWouldHold() throws {
+        let w = try archivedLake()
+        let index = try #require(w.dir.read(".lake/archives/index.jsonl"))
+        let paths = try index.split(separator: "\n").map { line in
+            try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["archive"] as? String)
+        }
+        #expect(paths.count == 2)
+        let (moved, damaged) = (w.dir.at(".lake/" + paths[0]), w.dir.at(".lake/" + paths[1]))
+        #expect(rename(moved, moved + ".away") == 0)
+        let original = try #require(FileManager.default.contents(atPath: damaged))
+        var bytes = original
+        bytes[bytes.count / 2] ^= 0x01
+        chmod(damaged, 0o644)
+        try bytes.write(to: URL(fileURLWithPath: damaged))
+        let result = try w.lake("--json", "gc", "--grace", "0s")
+        let gc = try #require(LakeCLI.json(result) as? [String: Any])
+        #expect((gc["dropped"] as? [Any])?.isEmpty == true, "\(gc)")
+        #expect(Set(gc["archives_unusable"] as? [String] ?? []) == Set(paths))
+        #expect(try w.lake("gc", "--grace", "0s").stderr.contains("is missing or does not match its record"))
+        #expect(rename(moved + ".away", moved) == 0)
+        try original.write(to: URL(fileURLWithPath: damaged))
+        #expect(try w.lake("gc", "--grace", "0s").stdout.contains("dropped 4 objects"), "both archives back: their objects go")
+        #expect(try w.lake("cat", "--restore", "runs/passX@1:rows.csv").stdout == "id\n1\n")
+    }
+
     @Test func mostlyDeadPacksAreRewrittenAndLiveObjectsSurvive() throws {
         let w = try CLIWorkspace()
         for i in 1 ... 20 { w.dir.write("old/f\(i).txt", "old \(i)\n") }
