@@ -97,9 +97,15 @@ public final class Remote: @unchecked Sendable {
     static func decodeBatch(_ data: Data, key: String) throws -> [JournalRecord] {
         let decoder = Journal.decoder()
         return try data.split(separator: 0x0A).map { line in
-            do { return try decoder.decode(JournalRecord.self, from: line) } catch {
+            let record: JournalRecord
+            do { record = try decoder.decode(JournalRecord.self, from: line) } catch {
                 throw RemoteError.damagedRemote(key: key, problem: "a line is not a journal record (\(error))")
             }
+            // A pull writes an archive to the place its record names: only under archives/.
+            if case .archive(let a) = record, !(a.archive.hasPrefix("archives/") && Manifest.isSafePath(a.archive)) {
+                throw RemoteError.damagedRemote(key: key, problem: "an archive record names '\(a.archive)', not a path under archives/")
+            }
+            return record
         }
     }
 

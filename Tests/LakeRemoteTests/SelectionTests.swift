@@ -28,6 +28,20 @@ import Testing
         record(#"{"type":"ref","ref":"\#(ref)","to":"\#(id(snapshot))","action":"promote","actor":"a","at":"t"}"#)
     }
 
+    /// A pull writes an archive where its record says: a remote journal whose archive record
+    /// names a place outside `archives/` is refused as damaged, before anything is written.
+    @Test(arguments: ["../../.ssh/authorized_keys", "/etc/cron.d/x", "archives/../../x", "catalog.sqlite"])
+    func anArchiveRecordOutsideArchivesIsRefused(path: String) throws {
+        let record = ArchiveRecord(archive: path, archiveSha256: Self.id(1), dataset: "d", version: 1, snapshot: Self.id(2), originalName: "d",
+                                   files: 1, bytes: 1, rows: nil, createdAt: "t", archivedAt: "t")
+        let line = try Journal.encoder().encode(JournalRecord.archive(record))
+        let error = #expect(throws: RemoteError.self) { try Remote.decodeBatch(line, key: "journal/1.jsonl") }
+        #expect(error?.description == "the remote's journal/1.jsonl is damaged: an archive record names '\(path)', not a path under archives/; nothing was taken from it")
+        var fine = record
+        fine.archive = "archives/20261123/d@1-abc.tar.zst"
+        #expect(try Remote.decodeBatch(try Journal.encoder().encode(JournalRecord.archive(fine)), key: "k").count == 1)
+    }
+
     /// raw@1 → (run A) → clean@1 → (run B) → final@1; other@1 stands alone; ref cur → final@1.
     static let records: [JournalRecord] = [
         version("raw", 1, 1), version("other", 1, 2), run("run-A", inputs: [1], output: ("clean", 3)),
