@@ -31,6 +31,12 @@ public final class ObjectBatch: @unchecked Sendable {
         return claimed.contains(id)
     }
 
+    /// Whether this batch wrote `id`: it claimed it, so the store did not hold it before.
+    public func wrote(_ id: ObjectID) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        return claimed.contains(id)
+    }
+
     public func packWriter() -> PackWriter { PackWriter(store: store) }
 
     /// How many objects this batch wrote.

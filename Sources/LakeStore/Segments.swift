@@ -61,10 +61,12 @@ extension ObjectStore {
     /// `base`) as the parts of `base` plus one new object for the rest. The caller checked the
     /// prefix; it finishes the batch, syncs, and only then removes the loose copy whose path
     /// this returns (nil, and nothing done, when `full` is not loose): until then the loose
-    /// copy is what readers find, so a crash at any point loses nothing.
+    /// copy is what readers find, so a crash at any point loses nothing. Only an object `batch`
+    /// wrote is turned into segments: one stored before may be a part of another object's list
+    /// (another ledger holding the same bytes), and a part must stay a whole object.
     public func storeAsAppend(_ full: ObjectID, size fullSize: UInt64, extending base: ObjectID, baseSize: UInt64,
                               batch: ObjectBatch) throws -> String? {
-        guard fullSize > baseSize, case .loose(let path)? = try location(of: full) else { return nil }
+        guard fullSize > baseSize, batch.wrote(full), case .loose(let path)? = try location(of: full) else { return nil }
         let baseParts = try segments(of: base) ?? [Segment(id: base, size: baseSize)]
         let fd = try FileIO.open(path, O_RDONLY)
         defer { close(fd) }

@@ -63,6 +63,27 @@ import Testing
         #expect(try w.lake("fsck").status == 0)
     }
 
+    /// Two ledgers holding the same bytes: a version of one is a part of the other's segment
+    /// list, and the other's later append must leave that part whole rather than make a list of
+    /// it (a part that is a list is not read).
+    @Test func aPartOfOneLedgersListStaysWholeWhenAnotherLedgerGrowsIntoIt() throws {
+        let w = try CLIWorkspace()
+        let (q, p, x) = (lines(0 ..< 11_000), lines(0 ..< 12_000), lines(0 ..< 13_000))
+        w.dir.write("two/log.jsonl", q)
+        #expect(try w.lake("commit", "two", "--dataset", "l2", "--kind", "ledger").status == 0)
+        w.dir.write("one/log.jsonl", p)
+        #expect(try w.lake("commit", "one", "--dataset", "l1", "--kind", "ledger").status == 0)
+        w.dir.write("one/log.jsonl", x)
+        #expect(try w.lake("commit", "one", "--dataset", "l1").status == 0, "l1@2 is stored as l1@1's bytes plus a tail")
+        w.dir.write("two/log.jsonl", p)
+        #expect(try w.lake("commit", "two", "--dataset", "l2").status == 0, "l2 grows into l1@1's bytes")
+        for (target, text) in [("l1@1", p), ("l1@2", x), ("l2@1", q), ("l2@2", p)] {
+            let cat = try w.lake("cat", target + ":log.jsonl")
+            #expect(cat.status == 0 && cat.stdoutData == Data(text.utf8), "\(target): \(cat.stderr)")
+        }
+        #expect(try w.lake("fsck").status == 0)
+    }
+
     @Test func aDamagedSegmentListIsReportedNotServed() throws {
         let w = try CLIWorkspace()
         w.dir.write("ledger/l.jsonl", lines(0 ..< 12_000))
