@@ -50,6 +50,7 @@ extension Lake {
                 return CommitResult(record: record, promoted: nil, filesRead: ingest.filesRead, filesFromCache: ingest.filesFromCache,
                                     bytesRead: ingest.bytesRead, objectsWritten: ingest.objectsWritten)
             }
+            let checked = try ledgerBase(dataset)
             let grown = try checkLedgerGrowth(dataset, kind: kind, ingest.manifest, tables: ingest.tables)
             let superseded = try storeLedgerAppends(grown, batch: batch)
             // An unchanged tree's manifest is stored already: do not encode it again.
@@ -66,6 +67,7 @@ extension Lake {
             if ingest.cacheChanged { DispatchQueue.global().async(group: saving) { statCache.save(ingest.cache) } }
             defer { saving.wait() }
             let (record, move) = try writerLock.withLock {
+                if try ledgerBase(dataset) != checked { _ = try checkLedgerGrowth(dataset, kind: kind, ingest.manifest, tables: ingest.tables) }
                 let record = try catalog.recordCommit(dataset: dataset, kind: kind, manifest: ingest.manifest, tables: ingest.tables,
                                                       metrics: metrics, message: message, sourcePath: root, origin: origin)
                 let move = try ref.flatMap {

@@ -23,6 +23,20 @@ extension Lake {
         return grown.compactMap { old in new[old.path].map { (old, $0) } }
     }
 
+    /// What the growth check of `dataset` went by: its kind and its latest version. A commit
+    /// that finds it changed when it records (another commit of the dataset in between) checks
+    /// again under the writer lock, so two appends at once cannot both be recorded.
+    func ledgerBase(_ dataset: DatasetName) throws -> LedgerBase {
+        let latest = try? catalog.version(of: dataset, number: nil)
+        return LedgerBase(kind: try catalog.datasetKind(dataset), version: latest?.version, snapshot: latest?.snapshot)
+    }
+
+    struct LedgerBase: Equatable {
+        var kind: Kind?
+        var version: Int?
+        var snapshot: String?
+    }
+
     /// The same check against a tree on disk before anything is read into the lake (an
     /// import refuses a shrunk ledger before it records any of its versions).
     func checkLedgerOnDisk(_ root: String, dataset: DatasetName) throws {

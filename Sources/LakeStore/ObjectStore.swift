@@ -181,8 +181,12 @@ public final class ObjectStore: @unchecked Sendable {
     }
 
     /// Where `id` is stored for reading it: an object that is not stored is first fetched from
-    /// `source`, when there is one.
+    /// `source`, when there is one. One not in the packs this process read may be in a pack
+    /// another process wrote since (the version a concurrent commit recorded): `packs/` is
+    /// checked for new packs first.
     public func locate(_ id: ObjectID) throws -> ObjectLocation {
+        if let location = try location(of: id) { return location }
+        refreshPackIndexes()
         if let location = try location(of: id) { return location }
         try fetch([id])
         guard let location = try location(of: id) else { throw StoreError.missingObject(id) }
