@@ -2,7 +2,8 @@ import Foundation
 import LakeCore
 
 /// One entry of a tar stream as Lake writes and reads them: regular files, directories and
-/// symbolic links, POSIX ustar headers with pax records for long or non-ASCII names.
+/// symbolic links, POSIX ustar headers with pax records for long or non-ASCII names and for
+/// sizes of 8 GiB or more.
 struct TarEntry: Equatable {
     enum Kind: Equatable { case file, directory, symlink }
     var path: String
@@ -24,6 +25,10 @@ enum TarFormat {
         var pax = [(String, String)]()
         if !fits(name) { pax.append(("path", name)) }
         if let link = e.linkTarget, !fits(link) { pax.append(("linkpath", link)) }
+        // The ustar size field holds 11 octal digits: a larger size is a pax record, and the
+        // field is 0 (as GNU tar writes it).
+        let large = e.kind == .file && e.size > maxUstarSize
+        if large { pax.append(("size", String(e.size))) }
         if !pax.isEmpty {
             var body = [UInt8]()
             for (key, value) in pax { body += record(key, value) }
@@ -37,7 +42,7 @@ enum TarFormat {
         case .symlink: UInt8(ascii: "2")
         }
         out += ustar(name: fits(name) ? name : String(decoding: name.utf8.suffix(99), as: UTF8.self).asciiOnly, mode: e.mode,
-                     size: e.kind == .file ? e.size : 0, type: type,
+                     size: e.kind == .file && !large ? e.size : 0, type: type,
                      link: e.linkTarget.map { fits($0) ? $0 : "" } ?? "", mtime: e.mtime)
         return out
     }
@@ -50,6 +55,9 @@ enum TarFormat {
 
     /// Two zero blocks end a tar stream.
     static let end = [UInt8](repeating: 0, count: 2 * block)
+
+    /// The largest size 11 octal digits hold: 8 GiB less a byte.
+    static let maxUstarSize: UInt64 = 0o77777777777
 
     private static func fits(_ s: String) -> Bool { s.utf8.count < 100 && s.utf8.allSatisfy { $0 < 0x80 } }
 

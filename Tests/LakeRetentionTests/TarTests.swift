@@ -44,6 +44,31 @@ import Testing
         #expect(try TarFormat.parse(Array(blocks[1024...]), pax: records, archive: "t").entry.path == long)
     }
 
+    /// A file of 8 GiB or more does not fit the 11 octal digits of the ustar size field: its
+    /// size is a pax record. Lake parses it back, and GNU tar lists it (from the headers
+    /// alone: the bytes themselves would take 8 GiB).
+    @Test(arguments: [TarFormat.maxUstarSize, TarFormat.maxUstarSize + 1, 20 << 30])
+    func sizesOf8GiBAndMoreGoThroughPaxRecords(size: UInt64) throws {
+        let entry = TarEntry(path: "model.bin", kind: .file, mode: 0o644, size: size, linkTarget: nil, mtime: 0)
+        let blocks = TarFormat.header(entry)
+        let large = size > TarFormat.maxUstarSize
+        #expect(blocks.count == (large ? 3 : 1) * 512)
+        let records = large ? try TarFormat.paxRecords(Array(blocks[512 ..< 1024].prefix { $0 != 0 }), archive: "t") : [:]
+        #expect(records["size"] == (large ? String(size) : nil))
+        #expect(try TarFormat.parse(Array(blocks.suffix(512)), pax: records, archive: "t").entry == entry)
+        let dir = TempDirectory()
+        try Data(blocks).write(to: URL(fileURLWithPath: dir.at("headers.tar")))
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        tar.arguments = ["tar", "-tvf", dir.at("headers.tar")]
+        let out = Pipe()
+        (tar.standardOutput, tar.standardError) = (out, FileHandle.nullDevice)
+        try tar.run()
+        let listing = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        tar.waitUntilExit()
+        #expect(listing.contains(" \(size) ") && listing.contains("model.bin"), "\(listing)")
+    }
+
     @Test func paddingFillsTheLastBlock() {
         #expect(TarFormat.padding(after: 0).isEmpty)
         #expect(TarFormat.padding(after: 1).count == 511)
