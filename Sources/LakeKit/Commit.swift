@@ -26,12 +26,10 @@ extension Lake {
     public func commit(path: String, dataset: DatasetName, kind: Kind? = nil, message: String? = nil,
                        promote ref: RefName? = nil, origin: VersionOrigin = .commit,
                        progress: (@Sendable (Int, Int) -> Void)? = nil) throws -> CommitResult {
-        guard let resolved = realpath(path, nil) else {
+        guard let root = FileIO.realPath(path) else {
             if errno == ENOENT { throw StoreError.sourceMissing(path) }
             throw SystemError("resolve", path: path)
         }
-        let root = String(cString: resolved)
-        free(resolved)
         if let kind, let existing = try catalog.datasetKind(dataset), existing != kind {
             throw CatalogError.kindMismatch(dataset: dataset.rawValue, existing: existing.rawValue, given: kind.rawValue)
         }

@@ -107,7 +107,8 @@ extension Lake {
             throw ImportError.notADirectory(root)
         }
         var report = ImportReport(root: base, layout: layout.name, dryRun: dryRun, entries: [], unmatched: [])
-        try walk(base, "", layout, rootName: FileIO.baseName(base), into: &report)
+        let realBase = FileIO.realPath(base) ?? base
+        try walk(base, "", layout, rootName: FileIO.baseName(base), realBase: realBase, into: &report)
         // Versions before refs, each dataset's in time order (then by path).
         report.entries.sort { a, b in
             ((a.ref == nil ? 0 : 1), a.dataset, a.time, a.path) < ((b.ref == nil ? 0 : 1), b.dataset, b.time, b.path)
@@ -152,7 +153,11 @@ extension Lake {
         return report
     }
 
-    private func walk(_ base: String, _ relative: String, _ layout: ImportLayout, rootName: String, into report: inout ImportReport) throws {
+    /// `realBase` is the root with its links resolved: a link whose target is not below it
+    /// leads out of the tree, and is not imported (it would take in files from anywhere, and a
+    /// push would send them on).
+    private func walk(_ base: String, _ relative: String, _ layout: ImportLayout, rootName: String, realBase: String,
+                      into report: inout ImportReport) throws {
         let full = relative.isEmpty ? base : base + "/" + relative
         let names = try FileManager.default.contentsOfDirectory(atPath: full).sorted { String.utf8Precedes($0, $1) }
         for name in names {
@@ -165,6 +170,15 @@ extension Lake {
                 isDirectory = target == .typeDirectory
             }
             if path == ".lake" { continue }
+            // Where a link leads, relative to the root; nil for a link out of it.
+            var inside: String?
+            if isLink {
+                guard let target = FileIO.realPath(base + "/" + path), target.hasPrefix(realBase + "/") else {
+                    report.unmatched.append(path)
+                    continue
+                }
+                inside = String(target.dropFirst(realBase.count + 1))
+            }
             if let (rule, groups) = layout.match(path, isDirectory: isDirectory) {
                 if rule.skip { continue }
                 func fill(_ template: String) -> String {
@@ -177,15 +191,11 @@ extension Lake {
                                         time: Self.time(fill(rule.time ?? "")) ?? Timestamp.string(Date(timeIntervalSince1970: Double(modified))))
                 if let ref = rule.ref {
                     entry.ref = fill(ref)
-                    if isLink, let resolved = realpath(base + "/" + path, nil) {
-                        let target = String(cString: resolved)
-                        free(resolved)
-                        if target.hasPrefix(base + "/") { entry.pointsAt = String(target.dropFirst(base.count + 1)) }
-                    }
+                    entry.pointsAt = inside
                 }
                 report.entries.append(entry)
             } else if isDirectory, !isLink {
-                try walk(base, path, layout, rootName: rootName, into: &report)
+                try walk(base, path, layout, rootName: rootName, realBase: realBase, into: &report)
             } else {
                 report.unmatched.append(path)
             }

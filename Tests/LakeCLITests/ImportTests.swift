@@ -91,6 +91,22 @@ import Testing
         #expect(dated.stdout == "created_at\n2026-03-04T05:06:07.000Z\n", "\(dated.stdout)")
     }
 
+    /// A pointer or a ledger that is a link out of the root is not imported, and is named as
+    /// unmatched: an import takes in the root's files, not whatever a link reaches.
+    @Test func linksOutOfTheRootAreNotImported() throws {
+        let w = try CLIWorkspace()
+        w.dir.write("secret/key.pem", "TOPSECRET\n")
+        w.dir.write("rff/runs/passX_mini_v0_20261120_090000/ok.jsonl", "{\"id\":1}\n")
+        #expect(try w.sh("mkdir -p rff/evals/_current && ln -s ../../../secret rff/evals/_current/LEAK").status == 0)
+        #expect(try w.sh("ln -s ../../runs/passX_mini_v0_20261120_090000 rff/evals/_current/EXP_LATEST").status == 0)
+        let r = try w.lake("import", "rff")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("imported 1 new version (0 already there), 1 ref moved"), "\(r.stdout)")
+        #expect(r.stderr.contains("evals/_current/LEAK"), "named as unmatched: \(r.stderr)")
+        #expect(try w.lake("show", "evals/_current/EXP_LATEST").stdout.contains("version  runs/passX@1"), "a link inside the root still works")
+        #expect(try w.lake(["query", "--format", "csv", "SELECT count(*) FROM snapshot_files WHERE path LIKE '%key.pem'"]).stdout == "count(*)\n0\n")
+    }
+
     @Test func aBadLayoutIsNamedWithItsLine() throws {
         let w = try CLIWorkspace()
         w.dir.write("tree/a_20260101_000000/x.txt", "x")
