@@ -72,7 +72,8 @@ extension Lake {
                     try catalog.moveRef($0, to: ingest.manifest.id, expect: nil, action: "promote", actor: Actor.current,
                                         message: message ?? "commit \(dataset)@\(record.version)")
                 }
-                if let ref, move != nil { _ = try updateBindings(of: ref, to: ingest.manifest.id) }
+                // Also when the ref did not move: a retry after a path failed to follow it.
+                if let ref { _ = try updateBindings(of: ref, to: ingest.manifest.id) }
                 return (record, move)
             }
             return CommitResult(record: record, promoted: move, filesRead: ingest.filesRead, filesFromCache: ingest.filesFromCache,

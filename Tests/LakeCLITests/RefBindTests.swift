@@ -60,6 +60,25 @@ import Testing
         #expect(try w.lake("fsck").status == 0)
     }
 
+    /// A `commit --promote` whose bound path could not be updated (the ref moved, the path did
+    /// not) updates it when run again, although the ref then does not move: as `promote` does.
+    @Test func aRetriedCommitPromoteUpdatesTheBoundPath() throws {
+        let w = try CLIWorkspace()
+        w.dir.write("d/a.txt", "one")
+        #expect(try w.lake("commit", "d", "--dataset", "d", "--promote", "cur").status == 0)
+        #expect(try w.lake("ref", "bind", "cur", "out/cur").status == 0)
+        // Something put a plain file where the link was.
+        try FileManager.default.removeItem(atPath: w.dir.at("out/cur"))
+        w.dir.write("out/cur", "in the way")
+        w.dir.write("d/a.txt", "two")
+        let failed = try w.lake("commit", "d", "--dataset", "d", "--promote", "cur")
+        #expect(failed.status != 0, "the path could not be updated")
+        try FileManager.default.removeItem(atPath: w.dir.at("out/cur"))
+        let retried = try w.lake("commit", "d", "--dataset", "d", "--promote", "cur")
+        #expect(retried.status == 0, "\(retried.stderr)")
+        #expect(read(w, "out/cur/a.txt") == "two")
+    }
+
     @Test func bindingRefusesWhatItDidNotMake() throws {
         let w = try CLIWorkspace()
         w.dir.write("d/a.txt", "a")
