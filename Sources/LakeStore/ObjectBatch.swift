@@ -123,13 +123,13 @@ public final class ObjectBatch: @unchecked Sendable {
             try place(tmp, as: id)
             return (id, size, true)
         }
-        lock.lock()
-        let ours = claimed.contains(id)
-        lock.unlock()
-        if !ours {
-            // Stored before, by name and size only: these bytes were just hashed, so they
-            // replace the stored file for the price of a rename, which heals a copy a crash
-            // or a stray write damaged (restore relies on it).
+        if expecting != nil, !wrote(id) {
+            // Stored before, by name and size only. A restore or a pull brings bytes checked
+            // against the ID they were asked for: they replace the stored file, which heals a
+            // copy damaged in place (`restore` relies on it). Synced before the rename, so a
+            // power loss cannot leave the stored object emptier than it was. A commit does not
+            // replace: that sync would cost every re-read of a large stored file.
+            try FileIO.sync(tmp)
             try place(tmp, as: id)
             return (id, size, false)
         }
