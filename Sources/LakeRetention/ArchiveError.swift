@@ -28,7 +28,7 @@ public enum ArchiveError: LakeFailure, Equatable {
         case .corrupt(let path, let entry, let problem):
             return "archive \(path) is damaged\(entry.map { " at entry '\($0)'" } ?? ""): \(problem); the snapshot was not restored from it"
         case .unsafeEntry(let path, let entry, let problem):
-            return "archive \(path) holds an unsafe entry '\(entry)': \(problem); nothing was written"
+            return "archive \(path) holds an unsafe entry '\(entry)': \(problem); nothing was restored from it"
         case .mismatch(let path, let entry, let problem):
             return "archive \(path) does not match its manifest at '\(entry)': \(problem); the snapshot was not restored from it"
         case .writtenFromDamagedStore(let path, let entry, let problem):
