@@ -99,7 +99,9 @@ extension Catalog {
 extension Catalog {
     /// Snapshots gc must keep whole: ref targets, both ends of ref moves since `since`, every
     /// version that is not archived (a snapshot held by an archived and a live version stays),
-    /// and the inputs of failed runs (they may be resumed).
+    /// and the inputs of failed runs (they may be resumed). A version is archived by an archive
+    /// of its own snapshot: a row for its dataset and number that names another snapshot (a
+    /// remote's record, merged) archives nothing of it.
     public func liveSnapshots(movedSince since: String, keptRuns: [String]) throws -> Set<String> {
         try read { db in
             Set(try String.fetchAll(db, sql: """
@@ -107,7 +109,8 @@ extension Catalog {
                 UNION SELECT to_id FROM ref_log WHERE at >= ?1
                 UNION SELECT from_id FROM ref_log WHERE at >= ?1 AND from_id IS NOT NULL
                 UNION SELECT v.snapshot_id FROM versions v JOIN datasets d ON d.id = v.dataset_id
-                      WHERE NOT EXISTS (SELECT 1 FROM archives a WHERE a.dataset = d.name AND a.version = v.version)
+                      WHERE NOT EXISTS (SELECT 1 FROM archives a
+                                        WHERE a.dataset = d.name AND a.version = v.version AND a.snapshot_id = v.snapshot_id)
                 UNION SELECT snapshot_id FROM run_inputs WHERE run_id IN (SELECT value FROM json_each(?2))
                 """, arguments: [since, String(decoding: try JSONEncoder.sorted.encode(keptRuns), as: UTF8.self)]))
         }

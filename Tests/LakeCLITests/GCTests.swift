@@ -71,6 +71,19 @@ import Testing
         #expect(try w.lake("cat", "--restore", "runs/passX@1:rows.csv").stdout == "id\n1\n")
     }
 
+    /// An archive record for a version that names another snapshot (a remote's record merged
+    /// by a pull) does not make that version archived: gc keeps the version's own objects.
+    @Test func anArchiveRecordOfAnotherSnapshotArchivesNothing() throws {
+        let w = try archivedLake()
+        let lake = try Lake.open(w.dir.at(".lake"))
+        var record = try #require(try lake.catalog.archives(of: nil).first { $0.version == 1 })
+        record.version = 3
+        try lake.catalog.recordArchive(record)
+        let gc = try w.lake("gc", "--grace", "0s")
+        #expect(gc.status == 0 && gc.stdout.contains("dropped 4 objects"), "only @1's and @2's: \(gc.stdout)")
+        #expect(try w.lake("cat", "runs/passX@3:big.bin").stdoutData == FileManager.default.contents(atPath: w.dir.at("p3/big.bin")))
+    }
+
     @Test func mostlyDeadPacksAreRewrittenAndLiveObjectsSurvive() throws {
         let w = try CLIWorkspace()
         for i in 1 ... 20 { w.dir.write("old/f\(i).txt", "old \(i)\n") }
