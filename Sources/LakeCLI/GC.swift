@@ -37,7 +37,7 @@ struct GC: ParsableCommand {
             + "\(report.packsDeleted) \(dryRun ? "to delete" : "deleted")"
             + (report.viewsRemoved > 0 ? "; \(Output.count(report.viewsRemoved, "unbound view")) removed" : ""))
         for archive in report.archivesUnusable {
-            Output.error("\(archive) is missing or does not match its record: the objects only it would hold were kept; put the file back, or run 'lake fsck'")
+            Output.error("\(archive) is missing or does not match its record: the objects only it would hold were kept; put the file back, or archive its versions again with 'lake archive'")
         }
     }
 }

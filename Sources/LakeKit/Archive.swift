@@ -29,7 +29,9 @@ extension Lake {
     private func archiveInFlight(_ target: String, level: Int32) throws -> (record: ArchiveRecord, created: Bool) {
         let (id, _) = try resolve(target)
         let version = try versionFor(target, id)
-        let existing = try catalog.archives(of: id)
+        // The archives of this snapshot whose file is still there as it was written (one moved
+        // or damaged is written again, when the store still has the objects).
+        let existing = try catalog.archives(of: id).filter { (try? SnapshotArchive.sha256(of: directory + "/" + $0.archive)) == $0.archiveSha256 }
         if let mine = existing.first(where: { $0.dataset == version.dataset && $0.version == version.version }) { return (mine, false) }
         let manifest = try manifest(id)
         let now = Date()
@@ -40,9 +42,8 @@ extension Lake {
                           bytes: Int64(manifest.totalBytes), rows: rows,
                           createdAt: version.createdAt, archivedAt: Timestamp.string(now))
         }
-        // Another version holding this snapshot is archived already: this one shares the file,
-        // if the file is still there as it was written.
-        if let shared = existing.first, (try? SnapshotArchive.sha256(of: directory + "/" + shared.archive)) == shared.archiveSha256 {
+        // Another version holding this snapshot is archived already: this one shares the file.
+        if let shared = existing.first {
             let made = record(shared.archive, shared.archiveSha256, shared.originalName)
             try writerLock.withLock {
                 try appendIndexLine(made)

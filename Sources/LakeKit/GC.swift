@@ -24,7 +24,7 @@ public struct GCReport: Codable, Sendable, Equatable {
     public var viewsRemoved: Int
     /// Archives (paths relative to `.lake/`) that are missing or do not hash to their record:
     /// the objects only they would hold were kept, and their versions restore from nowhere
-    /// until the file is back (`lake fsck` reports them too).
+    /// until the file is back or `lake archive` writes it again.
     public var archivesUnusable: [String]
 }
 

@@ -49,9 +49,8 @@ import Testing
     @Test func gcKeepsWhatOnlyAMissingOrDamagedArchiveWouldHold() throws {
         let w = try archivedLake()
         let index = try #require(w.dir.read(".lake/archives/index.jsonl"))
-        let paths = try index.split(separator: "\n").map { line in
-            try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["archive"] as? String)
-        }
+        let lines = try index.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let paths = try lines.map { try #require($0["archive"] as? String) }
         #expect(paths.count == 2)
         let (moved, damaged) = (w.dir.at(".lake/" + paths[0]), w.dir.at(".lake/" + paths[1]))
         #expect(rename(moved, moved + ".away") == 0)
@@ -65,10 +64,15 @@ import Testing
         #expect((gc["dropped"] as? [Any])?.isEmpty == true, "\(gc)")
         #expect(Set(gc["archives_unusable"] as? [String] ?? []) == Set(paths))
         #expect(try w.lake("gc", "--grace", "0s").stderr.contains("is missing or does not match its record"))
+        // One put back, the other archived again: then their objects go.
         #expect(rename(moved + ".away", moved) == 0)
-        try original.write(to: URL(fileURLWithPath: damaged))
+        let again = try w.lake("archive", "runs/passX@\(try #require(lines[1]["version"] as? Int))")
+        #expect(again.status == 0 && again.stdout.contains("archived to"), "\(again.stdout)\(again.stderr)")
+        #expect(FileManager.default.contents(atPath: damaged) == original, "written again as it was")
         #expect(try w.lake("gc", "--grace", "0s").stdout.contains("dropped 4 objects"), "both archives back: their objects go")
         #expect(try w.lake("cat", "--restore", "runs/passX@1:rows.csv").stdout == "id\n1\n")
+        let fsck = try w.lake("fsck")
+        #expect(fsck.status == 0, "\(fsck.stdout)")
     }
 
     /// An archive record for a version that names another snapshot (a remote's record merged
