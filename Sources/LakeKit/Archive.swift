@@ -29,10 +29,20 @@ extension Lake {
     private func archiveInFlight(_ target: String, level: Int32) throws -> (record: ArchiveRecord, created: Bool) {
         let (id, _) = try resolve(target)
         let version = try versionFor(target, id)
-        // The archives of this snapshot whose file is still there as it was written (one moved
-        // or damaged is written again, when the store still has the objects).
-        let existing = try catalog.archives(of: id).filter { (try? SnapshotArchive.sha256(of: directory + "/" + $0.archive)) == $0.archiveSha256 }
-        if let mine = existing.first(where: { $0.dataset == version.dataset && $0.version == version.version }) { return (mine, false) }
+        // An archive of this snapshot counts while its file is there as it was written (one
+        // moved or damaged is written again, when the store still has the objects). Each file
+        // is hashed once at most: versions sharing a snapshot share its file.
+        let existing = try catalog.archives(of: id)
+        var whole = [String: Bool]()
+        func isWhole(_ r: ArchiveRecord) -> Bool {
+            if let known = whole[r.archive] { return known }
+            let ok = (try? SnapshotArchive.sha256(of: directory + "/" + r.archive)) == r.archiveSha256
+            whole[r.archive] = ok
+            return ok
+        }
+        if let mine = existing.first(where: { $0.dataset == version.dataset && $0.version == version.version }), isWhole(mine) {
+            return (mine, false)
+        }
         let manifest = try manifest(id)
         let now = Date()
         let rows = try catalog.rows(of: id)
@@ -43,7 +53,7 @@ extension Lake {
                           createdAt: version.createdAt, archivedAt: Timestamp.string(now))
         }
         // Another version holding this snapshot is archived already: this one shares the file.
-        if let shared = existing.first {
+        if let shared = existing.first(where: isWhole) {
             let made = record(shared.archive, shared.archiveSha256, shared.originalName)
             try writerLock.withLock {
                 try appendIndexLine(made)
