@@ -208,11 +208,31 @@ extension Lake {
         run.inputs = inputs
         var contents = [String: SnapshotContent]()
         var superseded = [String]()
+        // What each ledger output's growth check went by, to check again under the writer lock
+        // if another command recorded a version of that ledger meanwhile (as a commit does).
+        var recheck = [() throws -> Void]()
+        /// The command ran but its outputs cannot be kept (a link out of the tree, a ledger
+        /// that shrank): a failed run, its directory kept to fix and resume.
+        func refuseOutputs(_ failure: LakeFailure) {
+            run.status = "failed"
+            run.outputs = []
+            contents = [:]
+            superseded = []
+            recheck = []
+            run.message = [plan.message, "outputs refused: \(failure)"].compactMap { $0 }.joined(separator: "; ")
+        }
         if exit.status == 0 {
             do {
                 for o in plan.outputs {
+                    let (dataset, kind) = (try DatasetName(o.dataset), try Kind(parsing: o.kind))
                     let ingest = try Snapshotter(store: store).snapshot(path: dir + "/out/" + o.name, statCache: nil, batch: batch)
-                    let grown = try checkLedgerGrowth(DatasetName(o.dataset), kind: Kind(parsing: o.kind), ingest.manifest, tables: ingest.tables)
+                    let checked = try ledgerBase(dataset)
+                    let grown = try checkLedgerGrowth(dataset, kind: kind, ingest.manifest, tables: ingest.tables)
+                    recheck.append {
+                        if try self.ledgerBase(dataset) != checked {
+                            _ = try self.checkLedgerGrowth(dataset, kind: kind, ingest.manifest, tables: ingest.tables)
+                        }
+                    }
                     superseded += try storeLedgerAppends(grown, batch: batch)
                     try batch.store(ingest.manifest.encoded())
                     contents[ingest.manifest.id.description] = SnapshotContent(manifest: ingest.manifest, tables: ingest.tables,
@@ -220,19 +240,20 @@ extension Lake {
                     run.outputs.append(.init(name: o.name, dataset: o.dataset, kind: o.kind, snapshot: ingest.manifest.id.description))
                 }
             } catch let failure as LakeFailure {
-                // The command ran but its outputs cannot be kept (a link out of the tree, a
-                // ledger that shrank): a failed run, its directory kept to fix and resume.
-                run.status = "failed"
-                run.outputs = []
-                contents = [:]
-                superseded = []
-                run.message = [plan.message, "outputs refused: \(failure)"].compactMap { $0 }.joined(separator: "; ")
+                refuseOutputs(failure)
             }
         }
         try batch.finish()
         try store.syncWritten()
         for path in superseded { unlink(path) }
-        let recorded = try writerLock.withLock { try catalog.recordRun(run, outputs: contents) }
+        let recorded = try writerLock.withLock {
+            do {
+                for check in recheck { try check() }
+            } catch let failure as LakeFailure {
+                refuseOutputs(failure)
+            }
+            return try catalog.recordRun(run, outputs: contents)
+        }
         if recorded.status == "succeeded" {
             try? Self.removeTree(dir)
             return ExecResult(run: recorded, keptDirectory: nil)

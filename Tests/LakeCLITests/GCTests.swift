@@ -360,8 +360,8 @@ import Testing
         #expect(try w.lake("runs", "--status", "failed").stdout.contains("failed"))
     }
 
-    /// A stored loose object damaged in place is healed by restoring its archive (and by any
-    /// commit of the same bytes): verified bytes replace the stored file.
+    /// A stored loose object damaged in place is healed by restoring its archive: verified
+    /// bytes replace the stored file (a commit of the same bytes does not, docs/format.md §6.3).
     @Test func restoreHealsADamagedStoredObject() throws {
         let w = try CLIWorkspace()
         var random = SeededBytes(seed: 12)

@@ -84,22 +84,14 @@ import Testing
         #expect(try w.lake("fsck").status == 0)
     }
 
-    /// Two appends to one ledger at once, both checked against version 1 before either is
-    /// recorded (the writer lock is held meanwhile, so both wait for it with their checks
-    /// passed): the first is recorded, and the second, checked again under the lock against
-    /// version 2, is refused, rather than recorded as a version that does not start with the
-    /// one before it.
-    @Test func twoAppendsAtOnceDoNotBothBecomeVersions() throws {
-        let w = try CLIWorkspace()
-        let base = lines(0 ..< 10_000)
-        w.dir.write("a/log.jsonl", base)
-        #expect(try w.lake("commit", "a", "--dataset", "l", "--kind", "ledger").status == 0)
-        for side in ["a2", "b2"] { w.dir.write(side + "/log.jsonl", base + lines(10_000 ..< 11_000) + side + "\n") }
+    /// Runs `commands` at once while the writer lock is held, until each has checked its
+    /// append and waits for the lock to record it; then lets them go and returns their results.
+    func atOnceUnderTheWriterLock(_ w: CLIWorkspace, _ commands: [[String]]) throws -> [LakeCLI.Result] {
         // (flock -o: the lock stays with flock, which the kill releases, not with its sleep.)
         let holder = try LakeCLI.start(["-o", ".lake/lock", "sleep", "60"], cwd: w.path, prefix: ["/usr/bin/flock"], replacingBinary: true)
         defer { holder.kill() }
         try #require(try w.sh("for i in $(seq 200); do flock -n .lake/lock true || exit 0; sleep 0.05; done; exit 1").status == 0)
-        let commits = try ["a2", "b2"].map { try LakeCLI.start(["commit", $0, "--dataset", "l"], cwd: w.path) }
+        let running = try commands.map { try LakeCLI.start($0, cwd: w.path) }
         /// Whether the process has the writer lock's file open: it waits for the lock.
         func waitsForTheLock(_ c: LakeCLI.Running) -> Bool {
             let fds = "/proc/\(c.process.processIdentifier)/fd"
@@ -108,16 +100,48 @@ import Testing
             }
         }
         var waited = 0
-        while !commits.allSatisfy(waitsForTheLock), waited < 600 {
+        while !running.allSatisfy(waitsForTheLock), waited < 600 {
             usleep(50_000)
             waited += 1
         }
-        #expect(commits.allSatisfy(waitsForTheLock), "both commits checked their append and wait to record it")
+        #expect(running.allSatisfy(waitsForTheLock), "each command checked its append and waits to record it")
         holder.kill()
-        let results = commits.map { $0.wait() }
+        return running.map { $0.wait() }
+    }
+
+    /// Two appends to one ledger at once, both checked against version 1 before either is
+    /// recorded: the first is recorded, and the second, checked again under the lock against
+    /// version 2, is refused, rather than recorded as a version that does not start with the
+    /// one before it.
+    @Test func twoAppendsAtOnceDoNotBothBecomeVersions() throws {
+        let w = try CLIWorkspace()
+        let base = lines(0 ..< 10_000)
+        w.dir.write("a/log.jsonl", base)
+        #expect(try w.lake("commit", "a", "--dataset", "l", "--kind", "ledger").status == 0)
+        for side in ["a2", "b2"] { w.dir.write(side + "/log.jsonl", base + lines(10_000 ..< 11_000) + side + "\n") }
+        let results = try atOnceUnderTheWriterLock(w, ["a2", "b2"].map { ["commit", $0, "--dataset", "l"] })
         #expect(results.filter { $0.status == 0 }.count == 1, "\(results.map { "\($0.status): \($0.stderr)" })")
         #expect(results.contains { $0.status == 5 && $0.stderr.contains("only grows: against version 2") }, "\(results.map(\.stderr))")
         #expect(try w.lake("cat", "l@3:log.jsonl").status == 4, "no third version")
+        #expect(try w.lake("fsck").status == 0)
+    }
+
+    /// The same for two runs whose ledger output appends to version 1: the run checked again
+    /// under the lock is a failed run, kept to fix and resume, not a second version 2.
+    @Test func twoRunsAppendingAtOnceDoNotBothBecomeVersions() throws {
+        let w = try CLIWorkspace()
+        let base = lines(0 ..< 10_000)
+        w.dir.write("a/log.jsonl", base)
+        #expect(try w.lake("commit", "a", "--dataset", "l", "--kind", "ledger").status == 0)
+        for side in ["a2", "b2"] { w.dir.write(side + "/log.jsonl", base + lines(10_000 ..< 11_000) + side + "\n") }
+        let results = try atOnceUnderTheWriterLock(w, ["a2", "b2"].map {
+            ["exec", "--out", "l=l:ledger", "--", "sh", "-c", "cp \"$0\" \"$LAKE_OUT_l/log.jsonl\"", w.dir.at($0 + "/log.jsonl")]
+        })
+        #expect(results.filter { $0.status == 0 }.count == 1, "\(results.map { "\($0.status): \($0.stderr)" })")
+        #expect(results.contains { $0.status == 1 && $0.stderr.contains("outputs refused") && $0.stderr.contains("only grows: against version 2") },
+                "\(results.map(\.stderr))")
+        #expect(try w.lake("cat", "l@3:log.jsonl").status == 4, "no third version")
+        #expect(try w.lake("runs", "--status", "failed").stdout.contains("failed"))
         #expect(try w.lake("fsck").status == 0)
     }
 
