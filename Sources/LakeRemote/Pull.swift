@@ -113,10 +113,15 @@ extension Remote {
     }
 
     /// Downloads an archive this lake lacks to its place under `archives/`, checked against
-    /// its hash, and lists it in `archives/index.jsonl`. False when it was there.
+    /// its hash, and lists it in `archives/index.jsonl`. False when it was there, or when this
+    /// lake has an archive of its own of that version.
     private func fetchArchive(_ a: ArchiveRecord, into lake: Lake) throws -> Bool {
         let path = lake.directory + "/" + a.archive
         if FileManager.default.fileExists(atPath: path) { return false }
+        // This lake archived the version itself: the merge keeps its own archive.
+        if try lake.catalog.archives(of: SnapshotID(parsing: a.snapshot)).contains(where: { $0.dataset == a.dataset && $0.version == a.version }) {
+            return false
+        }
         try FileIO.makeDirectories(FileIO.parent(path))
         let tmp = lake.store.tmpDirectory + "/" + FileIO.uniqueName("archive")
         defer { unlink(tmp) }

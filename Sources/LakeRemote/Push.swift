@@ -41,9 +41,19 @@ extension Remote {
         try checkVersions(local, against: Array(remoteRecords))
         let refs = try plannedRefMoves(local, selection: selection, journaled: onRemote)
 
+        // Another lake that archived the same version on the same day named its archive as
+        // this lake names its own, with other bytes if it compressed otherwise (its level, its
+        // zstd). The remote keeps the one it has, which holds the same files; this lake's stays
+        // here, unannounced.
+        var remoteArchives = [String: String]()
+        for case .archive(let a) in remoteRecords { remoteArchives[a.archive] = a.archiveSha256 }
+        func anotherLakes(_ record: JournalRecord) -> Bool {
+            guard case .archive(let a) = record, let there = remoteArchives[a.archive] else { return false }
+            return there != a.archiveSha256
+        }
         let records = local.filter { record in
             if case .refMove = record { return false }
-            return !onRemote.contains(record.identity)
+            return !onRemote.contains(record.identity) && !anotherLakes(record)
         }
         var objects = [ObjectID: UInt64]()
         // Manifests of archived snapshots that gc dropped, rebuilt from the catalog.
@@ -88,7 +98,7 @@ extension Remote {
         // Every archive's line, not only the new ones': a push that died before writing them
         // is made good by the next.
         let archives = local.compactMap { record -> ArchiveRecord? in
-            if case .archive(let a) = record { return a }
+            if case .archive(let a) = record, !anotherLakes(record) { return a }
             return nil
         }
         if !archives.isEmpty { try addToArchiveIndex(archives) }

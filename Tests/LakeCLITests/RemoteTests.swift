@@ -260,6 +260,46 @@ import Testing
         #expect(b.w.dir.read("out/scores.csv") == a.w.dir.read("r1/scores.csv"))
     }
 
+    /// Two lakes that archive one version on the same day give their archives one name, and
+    /// different bytes when they compress differently (here the level; or another zstd
+    /// release, another retention policy). The remote keeps the archive pushed
+    /// first; the other lake keeps its own, through its push and its pull; a third lake gets
+    /// the remote's. Each lake's archive file matches its record, so gc drops the archived
+    /// objects and a restore reads them back.
+    @Test func twoLakesArchivingOneVersionOnOneDayEachKeepAnArchiveThatMatches() throws {
+        let server = try S3TestServer.radosgw()
+        let a = try Side(server)
+        a.w.makeRun("r1", rows: 50)
+        #expect(try a.lake("commit", "r1", "--dataset", "runs/p").status == 0)
+        a.w.makeRun("r2", rows: 60, seed: 2)
+        #expect(try a.lake("commit", "r2", "--dataset", "runs/p").status == 0)
+        #expect(try a.lake("push").status == 0)
+        let b = try Side(server, url: a.url, initialize: false)
+        #expect(try b.lake("clone", a.url, ".", "--endpoint", server.endpoint).status == 0)
+        #expect(try a.lake("archive", "runs/p@1").status == 0)
+        #expect(try b.lake("archive", "runs/p@1", "--level", "9").status == 0)
+        let line = try #require(a.w.dir.read(".lake/archives/index.jsonl"))
+        let path = try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["archive"] as? String)
+        let bytes = [a, b].map { FileManager.default.contents(atPath: $0.w.dir.at(".lake/" + path)) }
+        try #require(bytes[0] != nil && bytes[1] != nil && bytes[0] != bytes[1], "one name, two archives")
+        #expect(try a.json("push")["archives"] as? Int == 1)
+        #expect(try b.json("push")["archives"] as? Int == 0, "the remote has an archive of that version")
+        let index = try server.request(method: "GET", path: "/\(a.url.dropFirst(5))/archives/index.jsonl")
+        #expect(String(decoding: index.body, as: UTF8.self) == line, "the remote lists the archive it has, A's")
+        #expect(try b.lake("pull").status == 0)
+        let c = try Side(server, url: a.url, initialize: false)
+        #expect(try c.lake("clone", a.url, ".", "--endpoint", server.endpoint).status == 0)
+        #expect(FileManager.default.contents(atPath: c.w.dir.at(".lake/" + path)) == bytes[0])
+        for side in [a, b, c] {
+            let gc = try side.lake("gc", "--grace", "0s")
+            #expect(gc.status == 0 && !gc.stderr.contains("does not match"), "\(gc.stderr)")
+            let restored = try side.lake("checkout", "runs/p@1", "out", "--restore")
+            #expect(restored.status == 0, "\(restored.stderr)")
+            #expect(side.w.dir.read("out/scores.csv") == a.w.dir.read("r1/scores.csv"))
+            #expect(try side.lake("fsck").status == 0)
+        }
+    }
+
     /// Two lakes that each made a version 2 of one dataset cannot both be right: the second
     /// push and the pull that would merge them refuse, name the version, and change nothing.
     @Test func divergentVersionsAreRefusedWhole() throws {
