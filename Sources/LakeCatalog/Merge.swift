@@ -95,10 +95,8 @@ extension Catalog {
                 case .run(let r):
                     if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?)", arguments: [r.id]) == true { continue }
                 case .archive(let a):
-                    // Known, or another lake's archive of a version this lake archived itself
-                    // (the same files): the lake keeps the record of the file it has.
-                    if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM archives WHERE dataset = ? AND version = ? AND snapshot_id = ?)",
-                                         arguments: [a.dataset, a.version, a.snapshot]) == true { continue }
+                    if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM archives WHERE dataset = ? AND version = ? AND archive_sha256 = ?)",
+                                         arguments: [a.dataset, a.version, a.archiveSha256]) == true { continue }
                 case .refMove(let m):
                     if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM ref_log WHERE ref = ? AND at = ? AND to_id = ?)",
                                          arguments: [m.ref, m.at, m.to]) == true { continue }

@@ -43,7 +43,8 @@ extension Remote {
             for m in try self.ref(ref)?.moves ?? [] where !inJournal.contains(JournalRecord.refMove(m).identity) { records.append(.refMove(m)) }
         }
         let here = Set(try lake.catalog.journalRecords().map(\.identity))
-        let new = try selection.filter(records).filter { !here.contains($0.identity) }
+        let keptArchives = try KeptArchives(lake)
+        let new = try selection.filter(records).filter { !here.contains($0.identity) && !keptArchives.replace($0) }
 
         var snapshots = [SnapshotID]()
         for record in new {
@@ -102,7 +103,9 @@ extension Remote {
                 try batch.finish()
                 report.objects = missing.count
                 report.bytes = total
-                for case .archive(let a) in selected { report.archives += try fetchArchive(a, into: lake) ? 1 : 0 }
+                for case .archive(let a) in selected where !keptArchives.replace(.archive(a)) {
+                    report.archives += try fetchArchive(a, into: lake) ? 1 : 0
+                }
             }
             try lake.store.syncWritten()
             return try lake.merge(new, contents: contents)
@@ -113,15 +116,10 @@ extension Remote {
     }
 
     /// Downloads an archive this lake lacks to its place under `archives/`, checked against
-    /// its hash, and lists it in `archives/index.jsonl`. False when it was there, or when this
-    /// lake has an archive of its own of that version.
+    /// its hash, and lists it in `archives/index.jsonl`. False when it was there.
     private func fetchArchive(_ a: ArchiveRecord, into lake: Lake) throws -> Bool {
         let path = lake.directory + "/" + a.archive
         if FileManager.default.fileExists(atPath: path) { return false }
-        // This lake archived the version itself: the merge keeps its own archive.
-        if try lake.catalog.archives(of: SnapshotID(parsing: a.snapshot)).contains(where: { $0.dataset == a.dataset && $0.version == a.version }) {
-            return false
-        }
         try FileIO.makeDirectories(FileIO.parent(path))
         let tmp = lake.store.tmpDirectory + "/" + FileIO.uniqueName("archive")
         defer { unlink(tmp) }
@@ -143,6 +141,29 @@ extension Remote {
         try lake.syncArchive(at: path)
         _ = try Journal.appendLine(Journal.encoder().encode(a), to: lake.archiveIndexPath)
         return true
+    }
+}
+
+/// This lake's own archives, which a pull keeps. Two lakes that archive one version on the same
+/// day name their archives alike, with other bytes if they compress otherwise; and versions of
+/// one snapshot share its archive file. A remote record naming a version this lake archived
+/// itself, or a path it holds, with another hash would replace a record with one its file does
+/// not match: it is neither fetched nor merged while this lake's file is there. When that file
+/// is gone, the remote's archive (the same files) is fetched and its record replaces the lost one.
+private struct KeptArchives {
+    var byVersion = [String: String]()
+    var byPath = [String: String]()
+
+    init(_ lake: Lake) throws {
+        for a in try lake.catalog.archives(of: nil) where FileManager.default.fileExists(atPath: lake.directory + "/" + a.archive) {
+            byVersion["\(a.dataset)@\(a.version)"] = a.archiveSha256
+            byPath[a.archive] = a.archiveSha256
+        }
+    }
+
+    func replace(_ record: JournalRecord) -> Bool {
+        guard case .archive(let a) = record else { return false }
+        return [byVersion["\(a.dataset)@\(a.version)"], byPath[a.archive]].contains { $0 != nil && $0 != a.archiveSha256 }
     }
 }
 

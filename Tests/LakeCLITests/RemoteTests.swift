@@ -273,19 +273,24 @@ import Testing
         #expect(try a.lake("commit", "r1", "--dataset", "runs/p").status == 0)
         a.w.makeRun("r2", rows: 60, seed: 2)
         #expect(try a.lake("commit", "r2", "--dataset", "runs/p").status == 0)
+        #expect(try a.lake("commit", "r1", "--dataset", "runs/q").status == 0)
         #expect(try a.lake("push").status == 0)
         let b = try Side(server, url: a.url, initialize: false)
         #expect(try b.lake("clone", a.url, ".", "--endpoint", server.endpoint).status == 0)
         #expect(try a.lake("archive", "runs/p@1").status == 0)
         #expect(try b.lake("archive", "runs/p@1", "--level", "9").status == 0)
-        let line = try #require(a.w.dir.read(".lake/archives/index.jsonl"))
+        // runs/q@1 holds the same snapshot, so A's record of it names A's file of runs/p@1.
+        #expect(try a.lake("archive", "runs/q@1").status == 0)
+        let line = try #require(a.w.dir.read(".lake/archives/index.jsonl")?.split(separator: "\n").first)
         let path = try #require((try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["archive"] as? String)
+        #expect(a.w.dir.read(".lake/archives/index.jsonl")?.components(separatedBy: "\"archive\":\"\(path)\"").count == 3, "q@1 shares p@1's file")
         let bytes = [a, b].map { FileManager.default.contents(atPath: $0.w.dir.at(".lake/" + path)) }
         try #require(bytes[0] != nil && bytes[1] != nil && bytes[0] != bytes[1], "one name, two archives")
         #expect(try a.json("push")["archives"] as? Int == 1)
         #expect(try b.json("push")["archives"] as? Int == 0, "the remote has an archive of that version")
         let index = try server.request(method: "GET", path: "/\(a.url.dropFirst(5))/archives/index.jsonl")
-        #expect(String(decoding: index.body, as: UTF8.self) == line, "the remote lists the archive it has, A's")
+        #expect(String(decoding: index.body, as: UTF8.self) == a.w.dir.read(".lake/archives/index.jsonl"),
+                "the remote lists the archives it has, A's")
         #expect(try b.lake("pull").status == 0)
         let c = try Side(server, url: a.url, initialize: false)
         #expect(try c.lake("clone", a.url, ".", "--endpoint", server.endpoint).status == 0)
@@ -293,11 +298,20 @@ import Testing
         for side in [a, b, c] {
             let gc = try side.lake("gc", "--grace", "0s")
             #expect(gc.status == 0 && !gc.stderr.contains("does not match"), "\(gc.stderr)")
-            let restored = try side.lake("checkout", "runs/p@1", "out", "--restore")
-            #expect(restored.status == 0, "\(restored.stderr)")
-            #expect(side.w.dir.read("out/scores.csv") == a.w.dir.read("r1/scores.csv"))
+            for (target, out) in [("runs/p@1", "out"), ("runs/q@1", "outq")] {
+                let restored = try side.lake("checkout", target, out, "--restore")
+                #expect(restored.status == 0, "\(restored.stderr)")
+                #expect(side.w.dir.read(out + "/scores.csv") == a.w.dir.read("r1/scores.csv"))
+            }
             #expect(try side.lake("fsck").status == 0)
         }
+        // B loses its archive: a pull brings the remote's, whose record replaces B's.
+        let lost = b.w.dir.at(".lake/" + path)
+        try FileManager.default.removeItem(atPath: lost)
+        #expect(try b.json("pull")["archives"] as? Int == 1)
+        #expect(FileManager.default.contents(atPath: lost) == bytes[0])
+        #expect(try b.lake("checkout", "runs/p@1", "again", "--restore").status == 0)
+        #expect(try b.lake("fsck").status == 0)
     }
 
     /// Two lakes that each made a version 2 of one dataset cannot both be right: the second
