@@ -109,16 +109,23 @@ import Testing
         return running.map { $0.wait() }
     }
 
-    /// Two appends to one ledger at once, both checked against version 1 before either is
-    /// recorded: the first is recorded, and the second, checked again under the lock against
-    /// version 2, is refused, rather than recorded as a version that does not start with the
-    /// one before it.
-    @Test func twoAppendsAtOnceDoNotBothBecomeVersions() throws {
+    /// A lake whose ledger `l` has one version, and two trees `a2` and `b2` that each append
+    /// to it, differently.
+    func ledgerAndTwoAppends() throws -> CLIWorkspace {
         let w = try CLIWorkspace()
         let base = lines(0 ..< 10_000)
         w.dir.write("a/log.jsonl", base)
         #expect(try w.lake("commit", "a", "--dataset", "l", "--kind", "ledger").status == 0)
         for side in ["a2", "b2"] { w.dir.write(side + "/log.jsonl", base + lines(10_000 ..< 11_000) + side + "\n") }
+        return w
+    }
+
+    /// Two appends to one ledger at once, both checked against version 1 before either is
+    /// recorded: the first is recorded, and the second, checked again under the lock against
+    /// version 2, is refused, rather than recorded as a version that does not start with the
+    /// one before it.
+    @Test func twoAppendsAtOnceDoNotBothBecomeVersions() throws {
+        let w = try ledgerAndTwoAppends()
         let results = try atOnceUnderTheWriterLock(w, ["a2", "b2"].map { ["commit", $0, "--dataset", "l"] })
         #expect(results.filter { $0.status == 0 }.count == 1, "\(results.map { "\($0.status): \($0.stderr)" })")
         #expect(results.contains { $0.status == 5 && $0.stderr.contains("only grows: against version 2") }, "\(results.map(\.stderr))")
@@ -129,11 +136,7 @@ import Testing
     /// The same for two runs whose ledger output appends to version 1: the run checked again
     /// under the lock is a failed run, kept to fix and resume, not a second version 2.
     @Test func twoRunsAppendingAtOnceDoNotBothBecomeVersions() throws {
-        let w = try CLIWorkspace()
-        let base = lines(0 ..< 10_000)
-        w.dir.write("a/log.jsonl", base)
-        #expect(try w.lake("commit", "a", "--dataset", "l", "--kind", "ledger").status == 0)
-        for side in ["a2", "b2"] { w.dir.write(side + "/log.jsonl", base + lines(10_000 ..< 11_000) + side + "\n") }
+        let w = try ledgerAndTwoAppends()
         let results = try atOnceUnderTheWriterLock(w, ["a2", "b2"].map {
             ["exec", "--out", "l=l:ledger", "--", "sh", "-c", "cp \"$0\" \"$LAKE_OUT_l/log.jsonl\"", w.dir.at($0 + "/log.jsonl")]
         })
