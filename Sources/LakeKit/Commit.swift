@@ -65,7 +65,7 @@ extension Lake {
             if ingest.cacheChanged { DispatchQueue.global().async(group: saving) { statCache.save(ingest.cache) } }
             defer { saving.wait() }
             let (record, move) = try writerLock.withLock {
-                if try ledgerBase(dataset) != checked { _ = try checkLedgerGrowth(dataset, kind: kind, ingest.manifest, tables: ingest.tables) }
+                try recheckLedgerGrowth(dataset, kind: kind, since: checked, ingest.manifest, tables: ingest.tables)
                 let record = try catalog.recordCommit(dataset: dataset, kind: kind, manifest: ingest.manifest, tables: ingest.tables,
                                                       metrics: metrics, message: message, sourcePath: root, origin: origin)
                 let move = try ref.flatMap {

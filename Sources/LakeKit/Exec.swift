@@ -228,11 +228,7 @@ extension Lake {
                     let ingest = try Snapshotter(store: store).snapshot(path: dir + "/out/" + o.name, statCache: nil, batch: batch)
                     let checked = try ledgerBase(dataset)
                     let grown = try checkLedgerGrowth(dataset, kind: kind, ingest.manifest, tables: ingest.tables)
-                    recheck.append {
-                        if try self.ledgerBase(dataset) != checked {
-                            _ = try self.checkLedgerGrowth(dataset, kind: kind, ingest.manifest, tables: ingest.tables)
-                        }
-                    }
+                    recheck.append { try self.recheckLedgerGrowth(dataset, kind: kind, since: checked, ingest.manifest, tables: ingest.tables) }
                     superseded += try storeLedgerAppends(grown, batch: batch)
                     try batch.store(ingest.manifest.encoded())
                     contents[ingest.manifest.id.description] = SnapshotContent(manifest: ingest.manifest, tables: ingest.tables,

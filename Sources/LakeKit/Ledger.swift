@@ -31,6 +31,13 @@ extension Lake {
         return LedgerBase(kind: try catalog.datasetKind(dataset), version: latest?.version, snapshot: latest?.snapshot)
     }
 
+    /// Under the writer lock: checks again, if `dataset` changed since `checked` (another
+    /// command recorded a version of it meanwhile), that the new version still only appends.
+    func recheckLedgerGrowth(_ dataset: DatasetName, kind: Kind?, since checked: LedgerBase, _ manifest: Manifest,
+                             tables: [String: TableProfile]) throws {
+        if try ledgerBase(dataset) != checked { _ = try checkLedgerGrowth(dataset, kind: kind, manifest, tables: tables) }
+    }
+
     struct LedgerBase: Equatable {
         var kind: Kind?
         var version: Int?

@@ -234,14 +234,19 @@ import Testing
         #expect(try c.lake("cat", "d:small.txt").stdout == "hello\n")
     }
 
+    /// Commits runs `r1` and `r2` as versions 1 and 2 of `dataset`.
+    func twoVersions(of dataset: String, in side: Side) throws {
+        side.w.makeRun("r1", rows: 50)
+        #expect(try side.lake("commit", "r1", "--dataset", dataset).status == 0)
+        side.w.makeRun("r2", rows: 60, seed: 2)
+        #expect(try side.lake("commit", "r2", "--dataset", dataset).status == 0)
+    }
+
     /// Retention archives travel too: a clone lists them in its index and restores from them.
     @Test func archivesArePushedAndListed() throws {
         let server = try S3TestServer.radosgw()
         let a = try Side(server)
-        a.w.makeRun("r1", rows: 50)
-        #expect(try a.lake("commit", "r1", "--dataset", "runs/p").status == 0)
-        a.w.makeRun("r2", rows: 60, seed: 2)
-        #expect(try a.lake("commit", "r2", "--dataset", "runs/p").status == 0)
+        try twoVersions(of: "runs/p", in: a)
         let archived = try a.lake("archive", "runs/p@1")
         #expect(archived.status == 0, "\(archived.stderr)")
         #expect(try a.lake("gc").status == 0)
@@ -269,10 +274,7 @@ import Testing
     @Test func twoLakesArchivingOneVersionOnOneDayEachKeepAnArchiveThatMatches() throws {
         let server = try S3TestServer.radosgw()
         let a = try Side(server)
-        a.w.makeRun("r1", rows: 50)
-        #expect(try a.lake("commit", "r1", "--dataset", "runs/p").status == 0)
-        a.w.makeRun("r2", rows: 60, seed: 2)
-        #expect(try a.lake("commit", "r2", "--dataset", "runs/p").status == 0)
+        try twoVersions(of: "runs/p", in: a)
         #expect(try a.lake("commit", "r1", "--dataset", "runs/q").status == 0)
         #expect(try a.lake("push").status == 0)
         let b = try Side(server, url: a.url, initialize: false)
